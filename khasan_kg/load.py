@@ -1,0 +1,181 @@
+"""Load the ontology and the graph files into one rdflib Dataset, with errors that name the file and line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+from .errors import InputError
+from .namespaces import PREFIXES, bind_prefixes, curie
+from .paths import Project
+
+_LINE_RE = re.compile(r"line (\d+)")
+
+
+def _parse_error(path: Path, exc: Exception, display: str) -> InputError:
+    """Turn an rdflib parser exception into ``file:line: message``."""
+    text = str(exc)
+    line = getattr(exc, "lines", None)
+    if not isinstance(line, int):
+        match = _LINE_RE.search(text)
+        line = int(match.group(1)) if match else None
+    if isinstance(line, int) and line >= 0 and "lines" in dir(exc):
+        line += 1  # notation3's BadSyntax counts lines from 0
+    message = getattr(exc, "_why", None) or text
+    message = str(message).strip().splitlines()[0] if str(message).strip() else type(exc).__name__
+    where = f"{display}:{line}" if line else display
+    return InputError(f"{where}: Turtle syntax error: {message}")
+
+
+def parse_file(path: Path, into: Dataset, display: str | None = None) -> None:
+    """Parse one .ttl or .trig file into the dataset (Turtle is TriG without graphs)."""
+    display = display or str(path)
+    if not path.is_file():
+        raise InputError(f"{display}: no such file")
+    try:
+        data = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{display}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    try:
+        into.parse(data=data, format="trig", publicID=path.resolve().as_uri())
+    except Exception as exc:  # rdflib raises several unrelated exception types for bad syntax
+        raise _parse_error(path, exc, display) from exc
+
+
+@dataclass
+class Loaded:
+    """What one load produced: the dataset of asserted data, the ontology, and where each file came from."""
+
+    dataset: Dataset
+    ontology: Graph
+    files: list[Path]
+    project: Project
+    locator: TripleLocator = field(repr=False, default=None)  # type: ignore[assignment]
+
+    def union(self) -> Graph:
+        """All asserted triples, every named graph and the default graph, as one graph."""
+        g = Graph()
+        bind_prefixes(g)
+        for s, p, o, _ in self.dataset.quads((None, None, None, None)):
+            g.add((s, p, o))
+        return g
+
+
+def new_dataset() -> Dataset:
+    ds = Dataset(default_union=False)
+    bind_prefixes(ds)
+    return ds
+
+
+def load(project: Project | None = None, files: list[Path] | None = None) -> Loaded:
+    """Parse the ontology and the graph files (all of graph/, or the given ones)."""
+    project = project or Project.locate()
+    ontology = Graph()
+    bind_prefixes(ontology)
+    try:
+        ontology.parse(project.ontology, format="turtle")
+    except FileNotFoundError as exc:
+        raise InputError(f"{project.ontology}: no such file (is this a khasan-kg checkout?)") from exc
+    except Exception as exc:
+        raise _parse_error(project.ontology, exc, _display(project, project.ontology)) from exc
+    files = files if files is not None else project.graph_files()
+    if not files:
+        raise InputError(f"{project.graph_dir}: no .ttl or .trig files to load")
+    dataset = new_dataset()
+    for path in files:
+        parse_file(path, dataset, _display(project, path))
+    return Loaded(dataset, ontology, list(files), project, TripleLocator(project, list(files)))
+
+
+def _display(project: Project, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(project.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def default_graph(dataset: Dataset) -> Graph:
+    return dataset.graph(DATASET_DEFAULT_GRAPH_ID)
+
+
+class TripleLocator:
+    """Finds the file and line where a subject (and, if given, a predicate or object) is written.
+
+    rdflib keeps no positions, so this searches the text for the term as it would be written there (a CURIE
+    or a full IRI); it is right for files written in the house style, one subject block per entity.
+    """
+
+    def __init__(self, project: Project, files: list[Path]) -> None:
+        self.project = project
+        self.files = files
+        self._lines: dict[Path, list[str]] = {}
+
+    def _text(self, path: Path) -> list[str]:
+        if path not in self._lines:
+            try:
+                self._lines[path] = path.read_text(encoding="utf-8").splitlines()
+            except OSError:
+                self._lines[path] = []
+        return self._lines[path]
+
+    @staticmethod
+    def _forms(term: object) -> list[str]:
+        if isinstance(term, URIRef):
+            forms = [f"<{term}>"]
+            short = curie(str(term))
+            if not short.startswith("<"):
+                forms.insert(0, short)
+            return forms
+        if isinstance(term, Literal):
+            return [str(term)]
+        return []
+
+    def locate(self, subject: object, predicate: object = None, obj: object = None) -> str | None:
+        """``file:line`` of the first place the subject is written with the predicate (or object), if found."""
+        subject_forms = self._forms(subject)
+        detail_forms = self._forms(predicate) + self._forms(obj)
+        fallback = None
+        for path in self.files:
+            lines = self._text(path)
+            for i, line in enumerate(lines):
+                if not any(_has_term(line, f) for f in subject_forms):
+                    continue
+                if fallback is None:
+                    fallback = (path, i)
+                if not detail_forms:
+                    return self._where(path, i)
+                # look down the subject block (until a line ending with " .") for the detail
+                for j in range(i, min(len(lines), i + 80)):
+                    if any(_has_term(lines[j], f) for f in detail_forms):
+                        return self._where(path, j)
+                    if lines[j].rstrip().endswith(" .") and j > i:
+                        break
+        if fallback:
+            return self._where(*fallback)
+        return None
+
+    def _where(self, path: Path, index: int) -> str:
+        return f"{_display(self.project, path)}:{index + 1}"
+
+
+def _has_term(line: str, form: str) -> bool:
+    start = line.find(form)
+    while start >= 0:
+        end = start + len(form)
+        before = line[start - 1] if start > 0 else " "
+        after = line[end] if end < len(line) else " "
+        if not (before.isalnum() or before in "-_:") and not (after.isalnum() or after in "-_"):
+            return True
+        start = line.find(form, start + 1)
+    return False
+
+
+def is_blank(term: object) -> bool:
+    return isinstance(term, BNode)
+
+
+__all__ = ["Loaded", "load", "parse_file", "PREFIXES", "TripleLocator", "default_graph", "new_dataset"]

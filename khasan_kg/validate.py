@@ -1,0 +1,267 @@
+"""Validation: does the asserted graph hold together? Terms, references, passages, and the SHACL shapes.
+
+Validation runs on the asserted data (plus the provenance the build derives from passage names) with pySHACL's
+inference off: entailments would hide errors (a place used as a commander would become a person).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS
+
+from .errors import InputError
+from .load import Loaded
+from .namespaces import ID, KH, SH, curie
+from .provenance import SourceIndex, derive, named_graphs, passage_span, span_problems, surface_forms
+
+_KH = str(KH)
+
+
+@dataclass
+class Problem:
+    """One thing wrong, said for a person: where, about what, and what is wrong."""
+
+    message: str
+    where: str | None = None  # file:line
+    focus: str | None = None  # CURIE of the focus node
+    label: str | None = None  # its English label
+    path: str | None = None  # the property at fault
+    check: str = "shape"  # shape | term | reference | passage
+
+    def text(self) -> str:
+        head = f"{self.where}: " if self.where else ""
+        about = ""
+        if self.focus:
+            about = f"{self.focus}"
+            if self.label:
+                about += f' ("{self.label}")'
+            if self.path:
+                about += f" {self.path}"
+            about += ": "
+        return f"{head}{about}{self.message}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "check": self.check,
+            "where": self.where,
+            "focus": self.focus,
+            "label": self.label,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+    shacl_report: Graph | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return not self.problems
+
+    def text(self) -> str:
+        if self.conforms:
+            return "Conforms: no problems found." + "".join(f"\nnote: {n}" for n in self.notes)
+        lines = [p.text() for p in self.problems]
+        lines.append(f"{len(self.problems)} problem(s): the graph does not conform.")
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+
+    def json(self) -> str:
+        return json.dumps(
+            {"conforms": self.conforms, "problems": [p.as_dict() for p in self.problems], "notes": self.notes},
+            ensure_ascii=False,
+            indent=2,
+        )
+
+    def turtle(self) -> str:
+        if self.shacl_report is not None and not any(p.check != "shape" for p in self.problems):
+            return self.shacl_report.serialize(format="turtle")
+        g = Graph()
+        g.bind("sh", SH)
+        report = BNode()
+        g.add((report, RDF.type, SH.ValidationReport))
+        g.add((report, SH.conforms, Literal(self.conforms)))
+        if self.shacl_report is not None:
+            for r in self.shacl_report.subjects(RDF.type, SH.ValidationResult):
+                g.add((report, SH.result, r))
+                for t in self.shacl_report.triples((r, None, None)):
+                    g.add(t)
+        for p in self.problems:
+            if p.check == "shape":
+                continue
+            r = BNode()
+            g.add((report, SH.result, r))
+            g.add((r, RDF.type, SH.ValidationResult))
+            g.add((r, SH.resultSeverity, SH.Violation))
+            g.add((r, SH.resultMessage, Literal(p.text())))
+        return g.serialize(format="turtle")
+
+
+def _label(graph: Graph, node: object) -> str | None:
+    for label in graph.objects(node, RDFS.label):  # type: ignore[arg-type]
+        if isinstance(label, Literal) and label.language == "en":
+            return str(label)
+    return None
+
+
+def _defined_terms(ontology: Graph) -> set[URIRef]:
+    return {s for s in ontology.subjects() if isinstance(s, URIRef) and str(s).startswith(_KH)}
+
+
+def check_terms(loaded: Loaded, union: Graph) -> list[Problem]:
+    """Every kh: term the data uses must be defined by the ontology (catches misspellings)."""
+    defined = _defined_terms(loaded.ontology)
+    problems, seen = [], set()
+    for s, p, o in union:
+        for term, role in ((p, "property"), (o, "class or value")):
+            if isinstance(term, URIRef) and str(term).startswith(_KH) and term not in defined:
+                if term in seen:
+                    continue
+                seen.add(term)
+                where = loaded.locator.locate(s, term)
+                problems.append(
+                    Problem(
+                        f"{curie(str(term))} is not defined by the ontology (a misspelt {role}?)",
+                        where=where,
+                        focus=curie(str(s)) if isinstance(s, URIRef) else None,
+                        check="term",
+                    )
+                )
+    return problems
+
+
+def check_references(loaded: Loaded, union: Graph) -> list[Problem]:
+    """Every instance IRI the data points at must be declared somewhere with a type."""
+    typed = set(union.subjects(RDF.type, None))
+    problems, seen = [], set()
+    for s, p, o in union:
+        if p == RDF.type or not isinstance(o, URIRef) or not str(o).startswith(ID):
+            continue
+        if passage_span(o) is not None or o in typed or o in seen:
+            continue
+        seen.add(o)
+        problems.append(
+            Problem(
+                f"{curie(str(p))} points at an unknown entity {curie(str(o))} (declared nowhere with a type)",
+                where=loaded.locator.locate(s, p, o),
+                focus=curie(str(s)) if isinstance(s, URIRef) else None,
+                check="reference",
+            )
+        )
+    return problems
+
+
+def check_passages(loaded: Loaded, index: SourceIndex, text: str | None, union: Graph) -> list[Problem]:
+    """Passage names must be spans inside the document; with the text at hand, each statement's passage must
+    contain a surface form of what the statement is about (a name, the number, the date)."""
+    problems = [Problem(msg, check="passage") for msg in span_problems(loaded.dataset, index, text)]
+    if text is None or problems:
+        return problems
+    for name in named_graphs(loaded.dataset):
+        span = passage_span(name)
+        assert span is not None
+        passage = text[span.start : span.end].casefold()
+        for s, p, o in loaded.dataset.graph(name):
+            if p == RDF.type or p in (KH.editorialNote, KH.disputeReason, KH.disputed, KH.asPrinted):
+                continue
+            anchors = surface_forms(union, s) | surface_forms(union, o)
+            if not anchors:
+                continue
+            if any(a.casefold() in passage for a in anchors):
+                continue
+            problems.append(
+                Problem(
+                    f"passage {curie(str(name))} (line {index.line_of(span.start)}) does not mention "
+                    f"{_describe_term(union, s)} or {_describe_term(union, o)}",
+                    where=loaded.locator.locate(s, p, o),
+                    focus=curie(str(s)) if isinstance(s, URIRef) else None,
+                    path=curie(str(p)),
+                    check="passage",
+                )
+            )
+    return problems
+
+
+def _describe_term(graph: Graph, term: object) -> str:
+    if isinstance(term, Literal):
+        return f'"{term}"'
+    if isinstance(term, URIRef):
+        return curie(str(term))
+    forms = sorted(surface_forms(graph, term))
+    return "[" + ", ".join(forms[:3]) + "]"
+
+
+def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[Problem], Graph | None]:
+    """SHACL validation with pySHACL, inference off, the ontology given for class hierarchy only."""
+    from pyshacl import validate as shacl_validate
+
+    if not shapes_path.is_file():
+        return [], None
+    shapes = Graph()
+    try:
+        shapes.parse(shapes_path, format="turtle")
+    except Exception as exc:
+        raise InputError(f"{shapes_path}: cannot parse the shapes: {exc}") from exc
+    conforms, report, _ = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=loaded.ontology,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    problems = []
+    if not conforms:
+        for result in report.subjects(RDF.type, SH.ValidationResult):
+            severity = report.value(result, SH.resultSeverity)
+            if severity != SH.Violation:
+                continue
+            focus = report.value(result, SH.focusNode)
+            path = report.value(result, SH.resultPath)
+            value = report.value(result, SH.value)
+            message = report.value(result, SH.resultMessage) or "violates a shape"
+            where = loaded.locator.locate(focus, path, value if isinstance(value, Literal | URIRef) else None)
+            problems.append(
+                Problem(
+                    str(message),
+                    where=where,
+                    focus=curie(str(focus)) if isinstance(focus, URIRef) else _describe_term(data, focus),
+                    label=_label(data, focus),
+                    path=curie(str(path)) if isinstance(path, URIRef) else None,
+                    check="shape",
+                )
+            )
+    problems.sort(key=lambda p: (p.where or "~", p.focus or "", p.message))
+    return problems, report
+
+
+def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: bool = True) -> Report:
+    """Run every check on loaded data; the report lists all problems, in file order."""
+    union = loaded.union()
+    index = SourceIndex(union)
+    report = Report()
+    if source_text is None:
+        path = loaded.project.source_document()
+        if path is not None:
+            source_text = path.read_text(encoding="utf-8")
+        else:
+            report.notes.append("source document not found: passage texts were not checked")
+    report.problems += check_terms(loaded, union)
+    report.problems += check_references(loaded, union)
+    report.problems += check_passages(loaded, index, source_text, union)
+    if shapes:
+        data = union + derive(loaded.dataset, index)
+        shape_problems, shacl_report = check_shapes(loaded, data, loaded.project.shapes)
+        report.problems += shape_problems
+        report.shacl_report = shacl_report
+    return report
+
+
+# rdflib namespaces used only in annotations above, kept for readers' grep
+_ = OWL
