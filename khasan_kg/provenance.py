@@ -122,7 +122,8 @@ def is_entity(term: object) -> bool:
 def derive(dataset: Dataset, index: SourceIndex) -> Graph:
     """The triples the build adds from passage names: passage descriptions and provenance links."""
     out = Graph()
-    claims = set(dataset.subjects(RDF.type, KH.Claim)) | set(dataset.subjects(RDF.type, KH.Figure))
+    claim_types = {KH.Claim, KH.Figure}
+    claims = {s for s, _, o, _ in dataset.quads((None, RDF.type, None, None)) if o in claim_types}
     for name in named_graphs(dataset):
         span = passage_span(name)
         if span is None:
@@ -156,21 +157,40 @@ def derive(dataset: Dataset, index: SourceIndex) -> Graph:
     return out
 
 
-def surface_forms(graph: Graph, term: object) -> set[str]:
-    """The strings whose presence in a passage shows it speaks of ``term``: its labels in any language, and for
-    a blank node or claim, the forms of what it points at."""
+def surface_forms(graph: Graph, term: object, depth: int = 1) -> set[str]:
+    """The strings whose presence in a passage shows it speaks of ``term``: its labels in any language and the
+    forms it was printed in; for a node without labels (a participation, figure or assignment), the forms of
+    the entities it links."""
     forms: set[str] = set()
     if isinstance(term, Literal):
-        forms |= literal_forms(term)
-        return forms
-    for p in (RDFS.label, URIRef("http://www.w3.org/2004/02/skos/core#altLabel"), KH.asPrinted):
+        return literal_forms(term)
+    for p in (RDFS.label, SKOS_ALT, KH.asPrinted):
         for label in graph.objects(term, p):  # type: ignore[arg-type]
             forms.add(str(label))
-    if isinstance(term, BNode):
-        for _, o in graph.predicate_objects(term):
-            if not isinstance(o, BNode):
-                forms |= surface_forms(graph, o)
+    if not forms and depth > 0:
+        for p, o in graph.predicate_objects(term):  # type: ignore[arg-type]
+            if p != RDF.type and not isinstance(o, Literal):
+                forms |= surface_forms(graph, o, depth - 1)
     return {f for f in forms if f.strip()}
+
+
+SKOS_ALT = URIRef("http://www.w3.org/2004/02/skos/core#altLabel")
+# Statements that interpret rather than name: which side a number belongs to, how exact it is, a role. The
+# passage need not spell these out (a Soviet article says "our losses"), so they are not checked for a mention.
+INTERPRETIVE = {
+    RDF.type, KH.side, KH.qualifier, KH.unitOfMeasure, KH.participantRole, KH.countedThing, KH.dateText,
+    KH.editorialNote, KH.disputeReason, KH.disputed, KH.asPrinted, KH.datePrinted,
+}
+
+
+def statement_anchors(graph: Graph, s: object, p: object, o: object, value_properties: set) -> set[str]:  # type: ignore[type-arg]
+    """What a passage must contain (any one of) to state (s, p, o); empty if nothing is checked."""
+    if p in INTERPRETIVE:
+        return set()
+    if p in value_properties and isinstance(o, Literal):
+        # a number must be there as printed (digits, or the words kept in kh:asPrinted)
+        return literal_forms(o) | {str(x) for x in graph.objects(s, KH.asPrinted)}  # type: ignore[arg-type]
+    return surface_forms(graph, s) | surface_forms(graph, o)
 
 
 _THAI_MONTHS = [

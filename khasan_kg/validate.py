@@ -16,7 +16,15 @@ from rdflib.namespace import OWL, RDF, RDFS
 from .errors import InputError
 from .load import Loaded
 from .namespaces import ID, KH, SH, curie
-from .provenance import SourceIndex, derive, named_graphs, passage_span, span_problems, surface_forms
+from .provenance import (
+    SourceIndex,
+    derive,
+    named_graphs,
+    passage_span,
+    span_problems,
+    statement_anchors,
+    surface_forms,
+)
 
 _KH = str(KH)
 
@@ -163,17 +171,14 @@ def check_passages(loaded: Loaded, index: SourceIndex, text: str | None, union: 
     problems = [Problem(msg, check="passage") for msg in span_problems(loaded.dataset, index, text)]
     if text is None or problems:
         return problems
+    value_properties = set(loaded.ontology.subjects(RDFS.subPropertyOf, KH.value))
     for name in named_graphs(loaded.dataset):
         span = passage_span(name)
         assert span is not None
         passage = text[span.start : span.end].casefold()
         for s, p, o in loaded.dataset.graph(name):
-            if p == RDF.type or p in (KH.editorialNote, KH.disputeReason, KH.disputed, KH.asPrinted):
-                continue
-            anchors = surface_forms(union, s) | surface_forms(union, o)
-            if not anchors:
-                continue
-            if any(a.casefold() in passage for a in anchors):
+            anchors = statement_anchors(union, s, p, o, value_properties)
+            if not anchors or any(a.casefold() in passage for a in anchors):
                 continue
             problems.append(
                 Problem(
@@ -216,6 +221,8 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
         advanced=True,
         allow_warnings=True,
     )
+    if not isinstance(report, Graph):  # pySHACL returns a ValidationFailure when the shapes themselves are broken
+        raise InputError(f"{shapes_path}: the shapes cannot be used: {report}")
     problems = []
     if not conforms:
         for result in report.subjects(RDF.type, SH.ValidationResult):
