@@ -262,6 +262,9 @@ def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: b
     report.problems += check_terms(loaded, union)
     report.problems += check_references(loaded, union)
     report.problems += check_passages(loaded, index, source_text, union)
+    from .checks import run_all  # imported here: checks.py builds on this module's Problem
+
+    report.problems += run_all(loaded, union)
     if shapes:
         data = union + derive(loaded.dataset, index)
         shape_problems, shacl_report = check_shapes(loaded, data, loaded.project.shapes)
