@@ -27,7 +27,7 @@ DEFAULT_OUT = Path("dist")
 def validate(files: list[Path] | None = None, project: Project | None = None) -> Report:
     """Check the graph (all of graph/, or ``files`` with graph/sources.ttl and the core files)."""
     project = project or Project.locate()
-    if files:
+    if files is not None:
         base = [p for p in project.graph_files() if p.name in ("sources.ttl", "core.trig")]
         resolved = {b.resolve() for b in base}
         files = base + [f for f in files if f.resolve() not in resolved]

@@ -50,7 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Example: khasan-kg validate graph/units/core.trig --format json"""
     from . import api
 
-    report = api.validate(files=[Path(f) for f in args.files] or None)
+    report = api.validate(files=[Path(f) for f in args.files] if args.files else None)
     print({"text": report.text, "json": report.json, "turtle": report.turtle}[args.format]())
     return 0 if report.conforms else 1
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
-from .namespaces import PASSAGE, curie
+from .namespaces import KH, PASSAGE, curie
 from .render import cell
 from .store import GraphStore, Term
 
 _FACTS = """
-SELECT ?p ?o ?g ?line ?part WHERE {
+SELECT ?s ?p ?o ?g ?line ?part WHERE {
   ?s ?p ?o .
   OPTIONAL {
     GRAPH ?g { ?s ?p ?o }
@@ -23,7 +23,7 @@ SELECT ?p ?o ?g ?line ?part WHERE {
 """ % {"passage": str(PASSAGE)}
 
 _INCOMING = """
-SELECT ?s ?p ?g ?line WHERE {
+SELECT ?o ?s ?p ?g ?line WHERE {
   ?s ?p ?o .
   OPTIONAL {
     GRAPH ?g { ?s ?p ?o }
@@ -32,6 +32,9 @@ SELECT ?s ?p ?g ?line WHERE {
   }
 } ORDER BY ?p ?s ?g
 """ % {"passage": str(PASSAGE)}
+
+
+DERIVED = {KH.mentionedIn, KH.statedIn, KH.accordingTo}
 
 
 @dataclass
@@ -44,7 +47,7 @@ class Fact:
 
     def reference(self) -> str:
         if self.passage is None:
-            return "editorial"
+            return "derived by the build" if self.predicate in DERIVED else "editorial"
         where = f"{cell(self.passage)}"
         if self.line is not None:
             where += f", line {self.line}"
@@ -80,8 +83,8 @@ class Description:
 
 def describe(store: GraphStore, iri: URIRef, *, inferred: bool = False) -> Description:
     d = Description(iri)
-    for p, o, g, line, part in store.select(_FACTS, {"s": iri}, inferred=inferred).rows:
+    for _, p, o, g, line, part in store.select(_FACTS, {"s": iri}, inferred=inferred).rows:
         d.outgoing.append(Fact(p, o, g, line, part))  # type: ignore[arg-type]
-    for s, p, g, line in store.select(_INCOMING, {"o": iri}, inferred=inferred).rows:
+    for _, s, p, g, line in store.select(_INCOMING, {"o": iri}, inferred=inferred).rows:
         d.incoming.append(Fact(p, s, g, line))  # type: ignore[arg-type]
     return d

@@ -34,8 +34,11 @@ def to_jsonld(graph: Graph) -> str:
 
 
 def to_ntriples(graph: Graph) -> str:
-    """N-Triples, sorted, so that two builds of the same input are byte-identical."""
-    text = graph.serialize(format="nt")
+    """N-Triples with canonical blank-node labels, sorted, so that two builds of the same input are
+    byte-identical (a parse gives blank nodes new labels every time)."""
+    from rdflib.compare import to_canonical_graph
+
+    text = to_canonical_graph(graph).serialize(format="nt")
     lines = sorted(line for line in text.splitlines() if line.strip())
     return "\n".join(lines) + "\n"
 

@@ -57,7 +57,7 @@ def passage_iri(start: int, end: int) -> URIRef:
 
 def named_graphs(dataset: Dataset) -> list[URIRef]:
     """The names of the dataset's named graphs that hold at least one triple, sorted."""
-    names = {ctx.identifier for ctx in dataset.contexts() if ctx.identifier != DATASET_DEFAULT_GRAPH_ID}
+    names = {ctx.identifier for ctx in dataset.graphs() if ctx.identifier != DATASET_DEFAULT_GRAPH_ID}
     return sorted((n for n in names if len(dataset.graph(n)) > 0), key=str)
 
 

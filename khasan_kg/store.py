@@ -107,6 +107,8 @@ class GraphStore:
             return self.store.query(query, **kwargs)
         except SyntaxError as exc:
             raise UsageError(f"SPARQL syntax error: {exc}") from exc
+        except RuntimeError as exc:  # e.g. a bound parameter the query does not project
+            raise UsageError(f"cannot run the query: {exc}") from exc
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None, *, inferred: bool = True) -> Results:
         result = self._run(query, bindings, inferred)

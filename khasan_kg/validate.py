@@ -213,10 +213,11 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
         shapes.parse(shapes_path, format="turtle")
     except Exception as exc:
         raise InputError(f"{shapes_path}: cannot parse the shapes: {exc}") from exc
+    # The ontology goes into the data graph (not ont_graph) so that class hierarchy and echelon ranks are visible
+    # to sh:class and the SPARQL constraints; nothing is inferred.
     conforms, report, _ = shacl_validate(
-        data,
+        data + loaded.ontology,
         shacl_graph=shapes,
-        ont_graph=loaded.ontology,
         inference="none",
         advanced=True,
         allow_warnings=True,
@@ -233,7 +234,7 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
             path = report.value(result, SH.resultPath)
             value = report.value(result, SH.value)
             message = report.value(result, SH.resultMessage) or "violates a shape"
-            where = loaded.locator.locate(focus, path, value if isinstance(value, Literal | URIRef) else None)
+            where = _locate(loaded, data, focus, path, value)
             problems.append(
                 Problem(
                     str(message),
@@ -246,6 +247,17 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
             )
     problems.sort(key=lambda p: (p.where or "~", p.focus or "", p.message))
     return problems, report
+
+
+def _locate(loaded: Loaded, data: Graph, focus: object, path: object, value: object) -> str | None:
+    """file:line of a problem; a blank node is found through the statement that points at it."""
+    if isinstance(focus, BNode):
+        for parent, via in data.subject_predicates(focus):  # type: ignore[arg-type]
+            where = loaded.locator.locate(parent, via)
+            if where:
+                return where
+        return None
+    return loaded.locator.locate(focus, path, value if isinstance(value, Literal | URIRef) else None)
 
 
 def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: bool = True) -> Report:

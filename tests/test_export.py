@@ -1,0 +1,82 @@
+"""Does every export re-parse to the graph that was built, and do independent parsers accept the Turtle?"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+from khasan_kg.build import OUTPUT_FILES
+from khasan_kg.export import INFERRED_GRAPH, ONTOLOGY_GRAPH
+
+from .conftest import require_tool
+
+
+def test_build_writes_every_file(built) -> None:  # type: ignore[no-untyped-def]
+    _, out = built
+    for name in OUTPUT_FILES:
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+
+
+@pytest.mark.parametrize("name,fmt", [("khasan.ttl", "turtle"), ("khasan.nt", "nt"), ("khasan.jsonld", "json-ld")])
+def test_each_format_re_parses_to_the_built_graph(built, name: str, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    result, out = built
+    parsed = Graph().parse(out / name, format=fmt)
+    assert isomorphic(parsed, result.asserted)
+
+
+def test_the_inferred_turtle_holds_the_asserted_graph_and_the_entailments(built) -> None:  # type: ignore[no-untyped-def]
+    result, out = built
+    parsed = Graph().parse(out / "khasan-inferred.ttl", format="turtle")
+    assert isomorphic(parsed, result.with_inferred)
+    assert len(parsed) > len(result.asserted)
+
+
+def test_trig_keeps_one_named_graph_per_passage_plus_ontology_and_entailments(built) -> None:  # type: ignore[no-untyped-def]
+    result, out = built
+    parsed = Dataset()
+    parsed.parse(out / "khasan.trig", format="trig")
+    names = {g.identifier for g in parsed.graphs()}
+    assert ONTOLOGY_GRAPH in names and INFERRED_GRAPH in names
+    passages = [n for n in names if "/passage/" in str(n)]
+    assert len(passages) >= 1
+    expected = result.dataset()
+    for name in passages + [ONTOLOGY_GRAPH, INFERRED_GRAPH]:
+        assert isomorphic(parsed.graph(name), expected.graph(name)), name
+
+
+def test_jsonld_is_compacted_with_our_context_not_a_flat_dump(built) -> None:  # type: ignore[no-untyped-def]
+    _, out = built
+    doc = json.loads((out / "khasan.jsonld").read_text(encoding="utf-8"))
+    assert doc["@context"]["kh"] == "https://w3id.org/khasan/ontology#"
+    ids = [node.get("@id", "") for node in doc["@graph"]]
+    assert any(i.startswith("unit:") for i in ids), "instance IRIs should be compacted to CURIEs"
+
+
+def test_thai_labels_survive_every_format(built) -> None:  # type: ignore[no-untyped-def]
+    _, out = built
+    for name in ("khasan.ttl", "khasan.nt", "khasan.jsonld", "khasan.trig"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "ทะเลสาบ" in text or "กอง" in text, f"no Thai text in {name}"
+
+
+@pytest.mark.parametrize("tool,args", [("rapper", ["-i", "turtle", "-c"]), ("serdi", ["-i", "turtle", "-o", "ntriples"])])
+def test_independent_parsers_accept_the_turtle(built, tool: str, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    exe = require_tool(tool)
+    _, out = built
+    for name in ("khasan.ttl", "khasan-inferred.ttl"):
+        run = subprocess.run([exe, *args, str(out / name)], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, f"{tool} rejected {name}: {run.stderr[-2000:]}"
+
+
+def test_two_builds_of_the_same_input_write_the_same_ntriples(built, project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from khasan_kg import api
+
+    _, out = built
+    again = tmp_path / "again"
+    api.build(again, project)
+    assert (again / "khasan.nt").read_bytes() == (out / "khasan.nt").read_bytes()
