@@ -14,9 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from reliability_helpers import BROKEN, TEST_DIR, leftovers, make_root, need, run_cli, snapshot, source_text_path
 
 from khasan_kg import cli
+
+from .reliability_helpers import BROKEN, TEST_DIR, leftovers, make_root, need, run_cli, snapshot, source_text_path
 
 CASES = sorted(BROKEN.glob("*.trig"))
 
@@ -84,6 +85,9 @@ def assert_clear_message(case: Path, code: int, output: str) -> None:
     found = re.findall(rf"graph/{TEST_DIR}/{re.escape(case.name)}:(\d+)", output)
     assert found, f"{case.name}: no message names the file and line:\n{output}"
     for number in found:
+        assert 1 <= int(number) <= len(lines), (
+            f"{case.name}: the message points at line {number}, beyond the file ({len(lines)} lines):\n{output}"
+        )
         line = lines[int(number) - 1].strip()
         assert line and not line.startswith(("#", "@prefix")), f"{case.name}:{number} is not a data line: {line!r}"
 
