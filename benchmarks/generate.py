@@ -76,7 +76,8 @@ class _Writer:
         start = self.rng.randrange(start_part, end_part - 31)
         end = min(end_part, start + self.rng.randrange(30, 300))
         name = f"psg:{start}-{end}"
-        self.graphs.setdefault(name, []).append(f"{subject} " + " ;\n        ".join(f"{p} {o}" for p, o in pairs) + " .")
+        body = " ;\n        ".join(f"{p} {o}" for p, o in pairs)
+        self.graphs.setdefault(name, []).append(f"{subject} {body} .")
         self.triples += len(pairs) + extra
 
     def text(self) -> str:
@@ -99,6 +100,8 @@ def generate(target_triples: int, seed: int = 1938, sources: str | None = None) 
     for slug, en, ru in SIDES:
         w.editorial(f"actor:{slug}", ("a", "kh:State"), ("rdfs:label", f'"{en}"@en , "{ru}"@ru'))
         w.triples += 1
+    # graph/sources.ttl names the author of part 1; declare him as graph/ does
+    w.editorial("person:chumakov", ("a", "kh:Person"), ("rdfs:label", '"Sergey Chumakov"@en'))
     w.editorial("rank:gen-colonel", ("a", "kh:Rank"), ("rdfs:label", '"colonel (generated)"@en'))
     w.editorial("equip:gen-tank", ("a", "kh:TankModel"), ("rdfs:label", '"generated tank model"@en'))
     samples: dict[str, str] = {"equipment": "equip:gen-tank", "side": f"actor:{SIDES[0][0]}"}

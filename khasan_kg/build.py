@@ -19,8 +19,9 @@ from .load import Loaded, load
 from .namespaces import KH, bind_prefixes
 from .paths import Project
 from .provenance import SourceIndex, derive
+from .fastreason import entailments as fast_entailments
 from .reason import entailments
-from .validate import Report, validate_loaded
+from .validate import Report, _reference, use_reference, validate_loaded
 
 OUTPUT_FILES = ("khasan.ttl", "khasan-inferred.ttl", "khasan.nt", "khasan.jsonld", "khasan.trig", "build-info.json")
 
@@ -97,8 +98,24 @@ def input_digest(project: Project, files: list[Path]) -> str:
     return h.hexdigest()
 
 
-def run(project: Project | None = None, *, reason: bool = True, check: bool = True) -> Build:
-    """Load, validate and reason; raise NotConforming (with the report) if the graph has problems."""
+def run(project: Project | None = None, *, reason: bool = True, check: bool = True,
+        reference: bool | None = None) -> Build:
+    """Load, validate and reason; raise NotConforming (with the report) if the graph has problems.
+
+    The fast path is the default: entailments from SPARQL updates generated from the ontology (fastreason) and
+    SHACL with whole-graph SPARQL checks (validate.check_shapes). ``reference=True``, or the environment
+    variable KHASAN_KG_REFERENCE=1, runs the reference semantics instead: owlrl's full closure, filtered, and
+    pySHACL with every constraint. Both give the same answers (tests/test_fastpaths.py).
+    """
+    reference = use_reference() if reference is None else reference
+    token = _reference.set(reference)
+    try:
+        return _run(project, reason=reason, check=check, reference=reference)
+    finally:
+        _reference.reset(token)
+
+
+def _run(project: Project | None, *, reason: bool, check: bool, reference: bool) -> Build:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     loaded = load(project)
@@ -117,6 +134,10 @@ def run(project: Project | None = None, *, reason: bool = True, check: bool = Tr
 
     if reason:
         t0 = time.perf_counter()
-        build.inferred = entailments(loaded.union() + derived, loaded.ontology)
+        asserted = loaded.union() + derived
+        if reference:
+            build.inferred = entailments(asserted, loaded.ontology)
+        else:
+            build.inferred = fast_entailments(asserted, loaded.ontology)
         timings["reason"] = time.perf_counter() - t0
     return build

@@ -6,6 +6,8 @@ has been written: a failed or interrupted build leaves the previous good output 
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import shutil
@@ -67,8 +69,7 @@ def dataset_for_export(asserted: Dataset, derived: Graph, ontology: Graph, infer
 def write_atomically(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> None:
     """Run every writer into a staging folder, then swap the folder in place of ``out_dir``."""
     out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    staging = staging_dir(out_dir)
     staging.chmod(0o755)  # mkdtemp makes it private; a build folder is for everyone to read
     try:
         for name, write in writers.items():
@@ -77,13 +78,77 @@ def write_atomically(out_dir: Path, writers: dict[str, Callable[[Path], None]]) 
             if item.is_file():
                 with open(item, "rb") as fh:
                     os.fsync(fh.fileno())
-        old = None
-        if out_dir.exists():
-            old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.replace(out_dir, old)
-        os.replace(staging, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def staging_dir(target: Path) -> Path:
+    """A fresh folder beside ``target`` to write into, named after this process so that the next run can clear
+    what a killed run left (a staging folder whose process is gone)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    clear_stale(target)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-{os.getpid()}-", dir=target.parent))
+
+
+def clear_stale(target: Path) -> None:
+    """Remove staging and old folders beside ``target`` left by processes that no longer run; an old folder
+    with no ``target`` (a run killed mid-swap without renameat2) is put back in its place."""
+    for item in sorted(target.parent.glob(f".{target.name}.*-*")):
+        kind, _, rest = item.name[len(target.name) + 2:].partition("-")
+        pid = rest.split("-")[0]
+        if kind not in ("staging", "old") or not pid.isdigit() or _alive(int(pid)):
+            continue
+        if kind == "old" and not target.exists():
+            os.replace(item, target)
+        else:
+            shutil.rmtree(item, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """Put the folder ``new`` where ``target`` is. With Linux's renameat2(RENAME_EXCHANGE) the two change places
+    in one step, so at no moment is there no ``target``; elsewhere the old folder is moved aside first, and a run
+    killed between the two renames leaves it beside the target as ``.NAME.old-PID``."""
+    if not target.exists():
+        os.replace(new, target)
+        return
+    if _exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # now holds the previous content
+        return
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # old kernel, or a file system that cannot
+        return False
+    raise OSError(err, os.strerror(err), str(b))

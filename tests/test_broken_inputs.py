@@ -3,8 +3,9 @@ last good build left alone?
 
 Every file in tests/broken/ holds one defect, named by the file name; its header says what the message must
 contain (``# expect: …``, one or more) and, where the message names a term rather than the file
-(``# names: …``), which term. Each file is added to a small copy of the project (graph/sources.ttl, the core
-files, tests/broken/good/base.trig) that conforms without it.
+(``# names: …``), which term. Each file is added to a small copy of the project (the ontology, a frozen copy of
+graph/sources.ttl and the core files in tests/broken/good/graph/, tests/broken/good/base.trig) that conforms
+without it.
 """
 
 from __future__ import annotations

@@ -65,15 +65,16 @@ def parse_accept(header: str | None) -> list[Range]:
         if "/" not in media:
             continue
         t, _, s = media.partition("/")
-        q = 1.0
+        q: float | None = 1.0
         for param in pieces[1:]:
             name, _, value = param.partition("=")
             if name.strip().lower() == "q":
                 try:
                     q = max(0.0, min(1.0, float(value.strip())))
                 except ValueError:
-                    q = 0.0
-        ranges.append(Range(t.strip(), s.strip(), q, i))
+                    q = None  # an unreadable q: the range is ignored, as if not sent
+        if q is not None:
+            ranges.append(Range(t.strip(), s.strip(), q, i))
     return ranges
 
 
@@ -108,7 +109,8 @@ def from_format_param(value: str | None, offers: tuple[str, ...] | list[str]) ->
     if not value:
         return None
     value = value.strip().lower()
-    aliases = {"ttl": "turtle", "json-ld": "jsonld", "ntriples": "nt", "n-triples": "nt", "rdf": "rdfxml", "srj": "json",
+    aliases = {"ttl": "turtle", "json-ld": "jsonld", "ntriples": "nt", "n-triples": "nt", "rdf": "rdfxml",
+               "srj": "json",
                "srx": "xml"}
     key = aliases.get(value, value)
     if key in offers:

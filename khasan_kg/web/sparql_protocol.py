@@ -22,7 +22,8 @@ UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD",
 _TOKEN = re.compile(
     r"""
     (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
   | (?P<pname>(?:[^\W\d][\w.-]*)?:(?:[\w:%.-]|\\.)*)
@@ -67,7 +68,8 @@ def check_query(text: str) -> None:
         elif word == "SERVICE":
             raise Refused(403, "SERVICE is refused: this endpoint does not query other endpoints (federation is off)")
         elif word in UPDATE_KEYWORDS:
-            raise Refused(403, f"{word} is refused: this endpoint is read-only (SPARQL Update and LOAD are not allowed)")
+            raise Refused(403, f"{word} is refused: this endpoint is read-only "
+                               "(SPARQL Update and LOAD are not allowed)")
         elif word == "FROM":
             j = i + 1
             if j < len(toks) and toks[j][1].upper() == "NAMED":

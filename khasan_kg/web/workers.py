@@ -3,22 +3,24 @@
 pyoxigraph cannot cancel a running query from Python, and a thread stuck in Rust cannot be stopped either. So each
 worker is a process holding its own copy of the store (in memory from the build's khasan.trig, the persistent store
 opened read-only, or a remote endpoint); a query that overruns its time is answered 504 and its worker is killed and
-replaced, while the other workers go on answering. Workers are started with "spawn" (never fork a process that runs
-an event loop and threads).
+replaced, while the other workers go on answering. Workers are fresh interpreters (``python -m
+khasan_kg.web.workers FD``) talking over a socket pair: never a fork of a process that runs an event loop and threads,
+and, unlike multiprocessing's "spawn", no re-import of whatever script started the server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing as mp
+import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
-
-_CTX = mp.get_context("spawn")
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,12 @@ class JobError(Exception):
         self.message = message
 
 
-def _worker_main(conn: Connection, source: Source) -> None:
+def _worker_main(conn: Connection) -> None:
     # Ctrl-C reaches the whole process group: the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from . import tasks
 
+    source = conn.recv()
     try:
         state = tasks.open_state(source)
     except Exception as exc:  # report why the store would not open, then stop
@@ -75,10 +78,14 @@ def _worker_main(conn: Connection, source: Source) -> None:
 
 class Worker:
     def __init__(self, source: Source, start_timeout: float = 120.0) -> None:
-        self.conn, child = _CTX.Pipe()
-        self.process = _CTX.Process(target=_worker_main, args=(child, source), daemon=True, name="khasan-kg-worker")
-        self.process.start()
-        child.close()
+        ours, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "khasan_kg.web.workers", str(theirs.fileno())], pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(source)
         if not self.conn.poll(start_timeout):
             self.kill()
             raise RuntimeError(f"a query worker did not start within {start_timeout:.0f} s")
@@ -90,7 +97,7 @@ class Worker:
     def kill(self) -> None:
         with contextlib.suppress(Exception):
             self.process.kill()
-            self.process.join(5)
+            self.process.wait(5)
         with contextlib.suppress(Exception):
             self.conn.close()
 
@@ -171,3 +178,10 @@ class WorkerPool:
         worker = await asyncio.to_thread(Worker, self.source)
         self.all.add(worker)
         self.idle.put_nowait(worker)
+
+
+if __name__ == "__main__":
+    # run the module's own copy, not __main__'s: JobError must be the class tasks.py raises
+    from khasan_kg.web.workers import _worker_main as main
+
+    main(Connection(int(sys.argv[1])))
