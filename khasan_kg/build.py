@@ -15,11 +15,11 @@ from rdflib.namespace import RDF
 from . import __version__
 from .errors import NotConforming
 from .export import dataset_for_export, to_jsonld, to_ntriples, write_atomically
+from .fastreason import entailments as fast_entailments
 from .load import Loaded, load
 from .namespaces import KH, bind_prefixes
 from .paths import Project
 from .provenance import SourceIndex, derive
-from .fastreason import entailments as fast_entailments
 from .reason import entailments
 from .validate import Report, _reference, use_reference, validate_loaded
 
@@ -61,7 +61,7 @@ class Build:
         """How many entities each of our classes has (asserted types only)."""
         counts: Counter[str] = Counter()
         data = self.loaded.union() + self.derived
-        for s, o in data.subject_objects(RDF.type):
+        for _s, o in data.subject_objects(RDF.type):
             if str(o).startswith(str(KH)):
                 counts[str(o)[len(str(KH)):]] += 1
         return counts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,7 @@ def load(project: Project | None = None, files: list[Path] | None = None) -> Loa
     dataset = new_dataset()
     for path in files:
         parse_file(path, dataset, _display(project, path))
+    dataset = stable_blank_nodes(dataset)
     return Loaded(dataset, ontology, list(files), project, TripleLocator(project, list(files)))
 
 
@@ -100,6 +102,44 @@ def _display(project: Project, path: Path) -> str:
 
 def default_graph(dataset: Dataset) -> Graph:
     return dataset.graph(DATASET_DEFAULT_GRAPH_ID)
+
+
+def stable_blank_nodes(dataset: Dataset) -> Dataset:
+    """The same dataset with every blank node relabelled from what it says and who points at it.
+
+    A parse gives blank nodes fresh random labels; labels derived from content make two builds of the same
+    files byte-identical in every format (and cost far less than canonicalising the graph on export).
+    """
+    quads = list(dataset.quads((None, None, None, None)))
+    outgoing: dict[BNode, list[tuple[str, object]]] = {}
+    incoming: dict[BNode, list[str]] = {}
+    for s, p, o, g in quads:
+        if isinstance(s, BNode):
+            outgoing.setdefault(s, []).append((p.n3(), o))
+        if isinstance(o, BNode):
+            incoming.setdefault(o, []).append(f"{s.n3() if not isinstance(s, BNode) else '_'} {p.n3()} {g}")
+    memo: dict[BNode, str] = {}
+
+    def digest(node: BNode, depth: int = 0) -> str:
+        if node in memo:
+            return memo[node]
+        parts = sorted(incoming.get(node, []))
+        for p, o in outgoing.get(node, []):
+            value = digest(o, depth + 1) if isinstance(o, BNode) and depth < 8 else (o.n3() if not isinstance(o, BNode) else "_")
+            parts.append(f"{p} {value}")
+        memo[node] = hashlib.sha1("\n".join(sorted(parts)).encode("utf-8")).hexdigest()[:20]
+        return memo[node]
+
+    relabel = {b: BNode("b" + digest(b)) for b in set(outgoing) | set(incoming)}
+    if not relabel:
+        return dataset
+    out = new_dataset()
+    for s, p, o, g in quads:
+        s2 = relabel.get(s, s) if isinstance(s, BNode) else s
+        o2 = relabel.get(o, o) if isinstance(o, BNode) else o
+        graph = out.graph(g) if g is not None and g != DATASET_DEFAULT_GRAPH_ID else out.graph(DATASET_DEFAULT_GRAPH_ID)
+        graph.add((s2, p, o2))
+    return out
 
 
 class TripleLocator:
