@@ -21,6 +21,11 @@ def _parse_error(path: Path, exc: Exception, display: str) -> InputError:
     """Turn an rdflib parser exception into ``file:line: message``."""
     text = str(exc)
     line = getattr(exc, "lines", None)
+    where_at, source = getattr(exc, "_i", None), getattr(exc, "_str", None)
+    if isinstance(where_at, int) and isinstance(source, bytes):
+        # notation3's BadSyntax counts lines ahead of the error (even past the end of the file); the byte index
+        # it points at is exact
+        line = source[:where_at].decode("utf-8", "replace").count("\n")  # 0-based, like BadSyntax.lines
     if not isinstance(line, int):
         match = _LINE_RE.search(text)
         line = int(match.group(1)) if match else None

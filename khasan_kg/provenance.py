@@ -167,11 +167,16 @@ def surface_forms(graph: Graph, term: object, depth: int = 1) -> set[str]:
     for p in (RDFS.label, SKOS_ALT, KH.asPrinted):
         for label in graph.objects(term, p):  # type: ignore[arg-type]
             forms.add(str(label))
-    if not forms and depth > 0:
+    if (not forms or _is_nary(term)) and depth > 0:
         for p, o in graph.predicate_objects(term):  # type: ignore[arg-type]
             if p != RDF.type and not isinstance(o, Literal):
                 forms |= surface_forms(graph, o, depth - 1)
     return {f for f in forms if f.strip()}
+
+
+def _is_nary(term: object) -> bool:
+    """A tenure, assignment, participation or figure: named by what it links, whatever its own label."""
+    return isinstance(term, BNode) or any(k in str(term) for k in ("/assignment/", "/figure/"))
 
 
 SKOS_ALT = URIRef("http://www.w3.org/2004/02/skos/core#altLabel")

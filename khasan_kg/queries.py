@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
@@ -107,6 +108,12 @@ def resolve_term(store: GraphStore, value: str, *, what: str = "term") -> URIRef
     """An IRI, a CURIE (kh:…, unit:…) or a label (English first, any language after) → one IRI."""
     iri = expand(value)
     if iri is not None:
+        try:
+            ox.NamedNode(iri)  # the store's own IRI check: a space, a bracket or no scheme is refused here
+        except ValueError as exc:
+            raise UsageError(f"{what} {value!r} is not a valid IRI ({exc}); give an IRI, a CURIE or a label") from exc
+        if not store.query("ASK { { ?iri ?p ?o } UNION { ?s ?p ?iri } }", {"iri": URIRef(iri)}):
+            raise UsageError(f"{what} {value!r} is not in the graph.{_close_iris(store, iri)}")
         return URIRef(iri)
     labels = store.select(_LABEL_QUERY)
     wanted = value.strip().casefold()
@@ -128,6 +135,13 @@ def resolve_term(store: GraphStore, value: str, *, what: str = "term") -> URIRef
     if close:
         hint = " Close matches: " + "; ".join(f"{c} ({curie(str(sorted(all_labels[c])[0]))})" for c in close)
     raise UsageError(f"{what} {value!r} matches nothing.{hint}")
+
+
+def _close_iris(store: GraphStore, iri: str) -> str:
+    subjects = store.select("SELECT DISTINCT ?s WHERE { ?s a ?type FILTER (isIRI(?s)) }")
+    known = [str(s) for (s,) in subjects.rows]
+    close = difflib.get_close_matches(iri, known, n=3, cutoff=0.8)
+    return (" Close matches: " + ", ".join(curie(c) for c in close)) if close else ""
 
 
 def bind_params(store: GraphStore, query: NamedQuery, given: dict[str, str]) -> dict[str, URIRef | Literal]:

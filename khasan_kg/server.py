@@ -248,7 +248,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, store: str | None = None, e
 
     project = Project.locate()
     dist = project.root / api.DEFAULT_OUT
-    workers = int(os.environ.get("KHASAN_KG_WORKERS", "2"))
+    workers = int(os.environ.get("KHASAN_KG_WORKERS", "4"))
     kwargs: dict[str, Any] = {"timeout": timeout, "workers": workers, "project_root": project.root}
     if endpoint:
         kwargs.update(endpoint=endpoint, dist=dist if dist.is_dir() else None)

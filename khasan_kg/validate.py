@@ -388,10 +388,15 @@ def _whole_graph_sparql(data: Graph, ontology: Graph, constraints: list[_SparqlC
 
     from .store import to_oxigraph, to_rdflib
 
+    from pyshacl.rdfutil.inoculate import inoculate
+
+    # pySHACL mixes into the data graph only the ontology's RDFS/OWL axioms ("inoculation"), not annotations
+    # such as kh:echelonRank: mix in exactly what it does, so that the verdicts stay the same.
+    mixed_in = inoculate(Graph(), ontology)
     store = ox.Store()
-    store.bulk_extend(  # pySHACL mixes the ontology into the data graph: so do we
+    store.bulk_extend(
         ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.DefaultGraph())  # type: ignore[arg-type]
-        for g in (data, ontology) for s, p, o in g if not isinstance(s, Literal)
+        for g in (data, mixed_in) for s, p, o in g if not isinstance(s, Literal)
     )
     out = []
     for c in constraints:

@@ -93,7 +93,8 @@ def test_named_query_answers_the_same_on_virtuoso(pushed, store, project, case, 
 def test_describe_gives_each_fact_with_its_passage_remotely(pushed, store) -> None:  # type: ignore[no-untyped-def]
     here = api.describe("person:lyushkov", store=store)
     there = api.describe("person:lyushkov", store=pushed)
-    facts = lambda d: Counter((normalise(f.predicate), normalise(f.value), normalise(f.passage)) for f in d.outgoing)  # noqa: E731
+    # as sets: Oxigraph repeats a fact once per graph that holds it, Virtuoso merges the graphs as a set
+    facts = lambda d: {(normalise(f.predicate), normalise(f.value), normalise(f.passage)) for f in d.outgoing}  # noqa: E731
     assert facts(there) == facts(here)
     assert any(f.passage is not None for f in there.outgoing)
 

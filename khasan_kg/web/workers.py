@@ -17,7 +17,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -105,10 +104,13 @@ class Worker:
 class WorkerPool:
     """``await pool.call(name, args)`` runs ``tasks.<name>`` in a free worker within ``timeout`` seconds."""
 
-    def __init__(self, source: Source, size: int = 2, timeout: float = 5.0) -> None:
+    def __init__(self, source: Source, size: int = 4, timeout: float = 5.0, queue_timeout: float | None = None) -> None:
         self.source = source
         self.size = size
         self.timeout = timeout
+        # How long a request may wait for a free worker. Longer than the query limit on purpose: a fast query
+        # queued behind slow ones waits until they are cut off (and their workers replaced) instead of failing.
+        self.queue_timeout = queue_timeout if queue_timeout is not None else 3 * timeout + 10
         self.idle: asyncio.Queue[Worker] = asyncio.Queue()
         self.all: set[Worker] = set()
         self.killed = 0
@@ -129,12 +131,11 @@ class WorkerPool:
 
     async def call(self, name: str, args: Any = None, *, timeout: float | None = None) -> Any:
         limit = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
         try:
-            worker = await asyncio.wait_for(self.idle.get(), limit)
+            worker = await asyncio.wait_for(self.idle.get(), self.queue_timeout)
         except TimeoutError:
-            raise PoolBusy(f"every query worker stayed busy for {limit:g} s") from None
-        remaining = max(0.05, deadline - time.monotonic())
+            raise PoolBusy(f"every query worker stayed busy for {self.queue_timeout:g} s") from None
+        remaining = limit  # the query's own time starts when a worker takes it
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
         fd = worker.conn.fileno()

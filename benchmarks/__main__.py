@@ -1,0 +1,173 @@
+"""python -m benchmarks [--sizes real,10000,100000,1000000] [--plain-cap 100000] [--out benchmarks/RESULTS.md]
+
+Prints, for each size, the build time by phase and peak memory of the fast path beside the plain pipeline
+(reference=True: owlrl's full closure, pySHACL with every constraint), and named-query latencies in Oxigraph
+beside rdflib's Memory store, as ratios measured in the same run. Each build runs in a child process so that its
+peak memory (ru_maxrss) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .generate import ROOT, make_project
+
+WORK = Path("/tmp/khasan-bench")
+
+
+def _child(project: str, reference: bool) -> None:
+    from khasan_kg.build import run
+    from khasan_kg.paths import Project
+
+    t0 = time.perf_counter()
+    build = run(Project(Path(project)), reference=reference)
+    t1 = time.perf_counter()
+    out = Path(project) / ("out-ref" if reference else "out")
+    build.write(out)
+    timings = dict(build.timings, export=time.perf_counter() - t1, total=time.perf_counter() - t0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"timings": timings, "peak_mib": peak, "triples": len(build.loaded.union())}))
+
+
+def _measure_build(project: Path, reference: bool, timeout: float) -> dict | None:  # type: ignore[type-arg]
+    cmd = [sys.executable, "-m", "benchmarks", "--child", str(project)] + (["--reference"] if reference else [])
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=True)
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _latencies(fn, runs: int = 20) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    ordered = sorted(times[1:])
+    return times[0], statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def _query_table(project: Path, params: dict[str, dict[str, str]], rdflib_runs: int) -> list[str]:
+    from rdflib import Graph
+
+    from khasan_kg.queries import bind_params, library
+    from khasan_kg.store import GraphStore
+
+    trig = project / "out" / "khasan.trig"
+    store = GraphStore.from_trig(trig)
+    memory = Graph()
+    for s, p, o in _union_of(trig):
+        memory.add((s, p, o))
+    rows = []
+    for name, query in sorted(library(project / "queries").items()):
+        bindings = bind_params(store, query, params.get(name, {}))
+        n = len(store.select(query.text, bindings))
+        first, p50, p95 = _latencies(lambda q=query, b=bindings: store.select(q.text, b))
+        if rdflib_runs:
+            _, r50, _ = _latencies(lambda q=query, b=bindings: list(memory.query(q.text, initBindings=b)), rdflib_runs)
+            ratio = f"{r50 / p50:.0f}× ({r50:.1f} ms)"
+        else:
+            ratio = "skipped"
+        rows.append(f"| {name} | {n} | {first:.2f} | {p50:.2f} | {p95:.2f} | {ratio} |")
+    return rows
+
+
+def _union_of(trig: Path):  # type: ignore[no-untyped-def]
+    from rdflib import Dataset
+
+    ds = Dataset()
+    ds.parse(trig, format="trig")
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        yield s, p, o
+
+
+def _params(samples: dict[str, str]) -> dict[str, dict[str, str]]:
+    unit = samples.get("unit", "")
+    battalion = unit.rsplit("-", 1)[0]
+    event = battalion.replace("unit:", "event:")
+    return {
+        "command-chain": {"unit": unit, "date": "1938-07-20"},
+        "order-of-battle": {"root": samples.get("root", "")},
+        "participants": {"event": event},
+        "place-events": {"place": event.replace("event:", "place:")},
+        "statement-sources": {"subject": samples.get("root", "")},
+        "unit-events": {"unit": samples.get("root", "")},
+    }
+
+
+REAL_PARAMS = {
+    "command-chain": {"unit": "unit:su-40th-rifle-division"},
+    "order-of-battle": {"root": "actor:ussr"},
+    "participants": {"event": "event:battle-of-lake-khasan"},
+    "place-events": {"place": "place:lake-khasan"},
+    "statement-sources": {"subject": "event:battle-of-lake-khasan"},
+    "unit-events": {"unit": "unit:su-40th-rifle-division"},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--sizes", default="real,10000,100000,1000000")
+    parser.add_argument("--plain-cap", type=int, default=100000, help="largest size the plain pipeline runs at")
+    parser.add_argument("--plain-timeout", type=float, default=900)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--child")
+    parser.add_argument("--reference", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child, args.reference)
+        return
+    lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.processor() or platform.machine()}, "
+             f"{_cores()} cores, Python {platform.python_version()}.", ""]
+    for size in args.sizes.split(","):
+        if size == "real":
+            project, _samples, params = ROOT, {}, REAL_PARAMS
+        else:
+            project = WORK / size
+            generated = make_project(project, int(size))
+            _samples, params = generated.samples, _params(generated.samples)
+        fast = _measure_build(project, False, 3600)
+        n = int(size) if size != "real" else (fast or {}).get("triples", 0)
+        plain = _measure_build(project, True, args.plain_timeout) if n <= args.plain_cap else None
+        lines += _build_rows(size, fast, plain, n)
+        lines += ["", "| query | rows | first ms | p50 ms | p95 ms | rdflib Memory p50 / Oxigraph p50 |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += _query_table(project, params, 5 if n <= args.plain_cap else 0)
+        lines.append("")
+        print("\n".join(lines), flush=True)
+        args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _build_rows(size: str, fast: dict | None, plain: dict | None, n: int) -> list[str]:  # type: ignore[type-arg]
+    head = [f"### {size} ({(fast or {}).get('triples', '?')} asserted triples)", "",
+            "| phase | fast s | plain s | plain / fast |", "| --- | --- | --- | --- |"]
+    assert fast is not None
+    for phase in ("parse", "validate", "reason", "export", "total"):
+        f = fast["timings"].get(phase, 0.0)
+        if plain:
+            p = plain["timings"].get(phase, 0.0)
+            head.append(f"| {phase} | {f:.2f} | {p:.2f} | {p / f if f else 0:.1f}× |")
+        else:
+            head.append(f"| {phase} | {f:.2f} | skipped (est. from 10k–100k growth) | — |")
+    peak_plain = f"{plain['peak_mib']:.0f}" if plain else "skipped"
+    head.append(f"| peak memory MiB | {fast['peak_mib']:.0f} | {peak_plain} | |")
+    return head
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+if __name__ == "__main__":
+    main()
