@@ -57,16 +57,15 @@ def _latencies(fn, runs: int = 20) -> tuple[float, float, float]:  # type: ignor
 
 
 def _query_table(project: Path, params: dict[str, dict[str, str]], rdflib_runs: int) -> list[str]:
-    from rdflib import Graph
+    from rdflib import Dataset
 
     from khasan_kg.queries import bind_params, library
     from khasan_kg.store import GraphStore
 
     trig = project / "out" / "khasan.trig"
     store = GraphStore.from_trig(trig)
-    memory = Graph()
-    for s, p, o in _union_of(trig):
-        memory.add((s, p, o))
+    memory = Dataset(default_union=True)  # rdflib's Memory store, the default graph being the union
+    memory.parse(trig, format="trig")
     rows = []
     for name, query in sorted(library(project / "queries").items()):
         bindings = bind_params(store, query, params.get(name, {}))
@@ -79,15 +78,6 @@ def _query_table(project: Path, params: dict[str, dict[str, str]], rdflib_runs: 
             ratio = "skipped"
         rows.append(f"| {name} | {n} | {first:.2f} | {p50:.2f} | {p95:.2f} | {ratio} |")
     return rows
-
-
-def _union_of(trig: Path):  # type: ignore[no-untyped-def]
-    from rdflib import Dataset
-
-    ds = Dataset()
-    ds.parse(trig, format="trig")
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        yield s, p, o
 
 
 def _params(samples: dict[str, str]) -> dict[str, dict[str, str]]:

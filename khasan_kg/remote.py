@@ -27,7 +27,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -387,7 +387,8 @@ class RemoteStore:
             try:
                 return json.loads(response.text)
             except ValueError as exc:
-                raise RemoteError(f"{self.url}: answered something that is not SPARQL JSON: {response.text[:200]!r}") from exc
+                raise RemoteError(f"{self.url}: answered something that is not SPARQL JSON: "
+                                  f"{response.text[:200]!r}") from exc
         return response
 
     def query(self, query: str, bindings: Mapping[str, Term] | None = None, *, inferred: bool = True):  # type: ignore[no-untyped-def]

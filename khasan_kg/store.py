@@ -14,6 +14,11 @@ from rdflib import BNode, Literal, URIRef
 
 from .errors import InputError, UsageError
 from .export import INFERRED_GRAPH
+from .namespaces import GRAPH_NS
+
+# Every asserted triple (default graph, passages, ontology) merged once: queries use it as their default graph.
+# Oxigraph's "union of all graphs" is a bag — a fact restated by three passages would come back three times.
+ALL_GRAPH = GRAPH_NS["all"]
 
 Term = URIRef | Literal | BNode
 
@@ -70,7 +75,7 @@ class GraphStore:
     def from_nquads(cls, data: bytes, path: Path | None = None) -> GraphStore:
         store = ox.Store(str(path)) if path else ox.Store()
         store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-        return cls(store)
+        return cls(merge_all(store))
 
     @classmethod
     def from_trig(cls, trig: Path) -> GraphStore:
@@ -79,7 +84,7 @@ class GraphStore:
             store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
         except (OSError, SyntaxError) as exc:
             raise InputError(f"{trig}: cannot load the built graph: {exc}") from exc
-        return cls(store)
+        return cls(merge_all(store))
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = True) -> GraphStore:
@@ -91,23 +96,26 @@ class GraphStore:
             raise InputError(f"{path}: cannot open the store: {exc}") from exc
         return cls(store)
 
-    def asserted_graphs(self) -> list[ox.NamedNode | ox.DefaultGraph]:
-        graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph()]
-        graphs += [g for g in self.store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value == str(INFERRED_GRAPH))]
-        return graphs
+    def dataset(self, inferred: bool) -> dict[str, object]:
+        """Query options: the merged asserted graph (plus the entailments) as default graph, and every named
+        graph but the merged one for GRAPH patterns."""
+        default: list[ox.NamedNode] = [ox.NamedNode(str(ALL_GRAPH))]
+        if inferred:
+            default.append(ox.NamedNode(str(INFERRED_GRAPH)))
+        named = [g for g in self.store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value == str(ALL_GRAPH))]
+        return {"default_graph": default, "named_graphs": named}
 
     def _run(self, query: str, bindings: Mapping[str, Term] | None, inferred: bool):  # type: ignore[no-untyped-def]
-        substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
-        kwargs: dict[str, object] = {"substitutions": substitutions}
-        if inferred:
-            kwargs["use_default_graph_as_union"] = True
-        else:
-            kwargs["default_graph"] = self.asserted_graphs()
+        from .remote import with_values
+
+        # Parameters go in as a VALUES block at the top of the WHERE group, so FILTERs and OPTIONALs see them
+        # as bound (Oxigraph's substitutions leave BOUND(?x) false) and the same text runs on any store.
+        text = with_values(query, bindings) if bindings else query
         try:
-            return self.store.query(query, **kwargs)
+            return self.store.query(text, **self.dataset(inferred))  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise UsageError(f"SPARQL syntax error: {exc}") from exc
-        except RuntimeError as exc:  # e.g. a bound parameter the query does not project
+        except RuntimeError as exc:
             raise UsageError(f"cannot run the query: {exc}") from exc
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None, *, inferred: bool = True) -> Results:
@@ -129,7 +137,20 @@ class GraphStore:
         return [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in result]
 
     def __len__(self) -> int:
-        return len(self.store)
+        """Quads as built (the merged copy in ALL_GRAPH not counted twice)."""
+        merged = sum(1 for _ in self.store.quads_for_pattern(None, None, None, ox.NamedNode(str(ALL_GRAPH))))
+        return len(self.store) - merged
+
+
+def merge_all(store: ox.Store) -> ox.Store:
+    """Fill ALL_GRAPH with the set union of the default graph and every named graph except the entailments."""
+    all_graph = ox.NamedNode(str(ALL_GRAPH))
+    if next(iter(store.quads_for_pattern(None, None, None, all_graph)), None) is None:
+        store.update(
+            f"INSERT {{ GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ {{ ?s ?p ?o }} UNION "
+            f"{{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{INFERRED_GRAPH}>) }} }}"
+        )
+    return store
 
 
 def dataset_to_nquads(dataset) -> bytes:  # type: ignore[no-untyped-def]

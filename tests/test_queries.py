@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from rdflib import BNode
 
 from khasan_kg import queries
 from khasan_kg.render import cell
@@ -40,8 +41,13 @@ CASES: list[tuple[str, str, dict[str, str]]] = [
 ]
 
 
+def _cell(term) -> str:  # type: ignore[no-untyped-def]
+    # a blank node's label depends on its content; a golden pins the row, not the label
+    return "_:b" if isinstance(term, BNode) else cell(term)
+
+
 def _rows(results) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]
-    return [tuple(cell(v) for v in row) for row in results.rows]
+    return [tuple(_cell(v) for v in row) for row in results.rows]
 
 
 def _write(path: Path, header: list[str], rows: list[tuple[str, ...]]) -> None:

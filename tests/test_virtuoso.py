@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import httpx
 import pytest

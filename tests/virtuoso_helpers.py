@@ -197,15 +197,16 @@ def start_virtuoso(folder: Path, timeout: float = 60) -> Virtuoso:
         if process.poll() is not None:
             raise RuntimeError(f"virtuoso-t exited with {process.returncode} at start-up:\n{server.log()[-3000:]}")
         try:
-            r = httpx.get(server.sparql, params={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"},
-                          timeout=2)
+            r = httpx.get(server.sparql, params={"query": "ASK {}"},
+                          headers={"Accept": "application/sparql-results+json"}, timeout=2)
             if r.status_code == 200:
                 break
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
             server.stop()
-            raise RuntimeError(f"Virtuoso did not answer on {server.sparql} within {timeout:.0f} s:\n{server.log()[-3000:]}")
+            raise RuntimeError(f"Virtuoso did not answer on {server.sparql} within {timeout:.0f} s:\n"
+                               f"{server.log()[-3000:]}")
         time.sleep(0.3)
     server.isql(*_GRANTS)
     return server

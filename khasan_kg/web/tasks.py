@@ -72,11 +72,9 @@ def sparql(state: State, text: str, accept: str | None, fmt: str | None, default
     limit = state.max_rows
     truncated = None
     if isinstance(state.store, GraphStore):
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = state.store.dataset(inferred=True)  # the merged graph: no repeated rows
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            kwargs["use_default_graph_as_union"] = True
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
