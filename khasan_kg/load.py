@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import XSD
 
 from .errors import InputError
 from .namespaces import PREFIXES, bind_prefixes, curie
@@ -88,6 +89,7 @@ def load(project: Project | None = None, files: list[Path] | None = None) -> Loa
         raise InputError(f"{project.ontology}: no such file (is this a khasan-kg checkout?)") from exc
     except Exception as exc:
         raise _parse_error(project.ontology, exc, _display(project, project.ontology)) from exc
+    ontology = stable_graph(ontology)
     files = files if files is not None else project.graph_files()
     if not files:
         raise InputError(f"{project.graph_dir}: no .ttl or .trig files to load")
@@ -125,26 +127,49 @@ def stable_blank_nodes(dataset: Dataset) -> Dataset:
             incoming.setdefault(o, []).append(f"{s.n3() if not isinstance(s, BNode) else '_'} {p.n3()} {g}")
     memo: dict[BNode, str] = {}
 
-    def digest(node: BNode, depth: int = 0) -> str:
+    def digest(node: BNode, stack: frozenset[BNode] = frozenset()) -> str:
         if node in memo:
             return memo[node]
         parts = sorted(incoming.get(node, []))
         for p, o in outgoing.get(node, []):
-            value = digest(o, depth + 1) if isinstance(o, BNode) and depth < 8 else (o.n3() if not isinstance(o, BNode) else "_")
+            if isinstance(o, BNode):
+                value = "_cycle" if o in stack or o == node else digest(o, stack | {node})
+            else:
+                value = o.n3()
             parts.append(f"{p} {value}")
         memo[node] = hashlib.sha1("\n".join(sorted(parts)).encode("utf-8")).hexdigest()[:20]
         return memo[node]
 
     relabel = {b: BNode("b" + digest(b)) for b in set(outgoing) | set(incoming)}
-    if not relabel:
-        return dataset
     out = new_dataset()
     for s, p, o, g in quads:
         s2 = relabel.get(s, s) if isinstance(s, BNode) else s
-        o2 = relabel.get(o, o) if isinstance(o, BNode) else o
+        o2 = relabel.get(o, o) if isinstance(o, BNode) else _canonical_literal(o)
         graph = out.graph(g) if g is not None and g != DATASET_DEFAULT_GRAPH_ID else out.graph(DATASET_DEFAULT_GRAPH_ID)
         graph.add((s2, p, o2))
     return out
+
+
+def stable_graph(graph: Graph) -> Graph:
+    """A graph with its blank nodes relabelled from content, like stable_blank_nodes for a dataset."""
+    ds = new_dataset()
+    default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
+    for t in graph:
+        default.add(t)
+    out = Graph()
+    bind_prefixes(out)
+    for s, p, o, _ in stable_blank_nodes(ds).quads((None, None, None, None)):
+        out.add((s, p, o))
+    return out
+
+
+def _canonical_literal(term: object) -> object:
+    """xsd:decimal written without a point ("610000") reads back from Turtle as an integer: give it one."""
+    if isinstance(term, Literal) and term.datatype == XSD.decimal and "." not in str(term):
+        text = str(term).strip()
+        if text.lstrip("+-").isdigit():
+            return Literal(text + ".0", datatype=XSD.decimal)
+    return term
 
 
 class TripleLocator:

@@ -222,14 +222,16 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
         shapes.parse(shapes_path, format="turtle")
     except Exception as exc:
         raise InputError(f"{shapes_path}: cannot parse the shapes: {exc}") from exc
+    # The whole ontology goes into the data graph (not pySHACL's ont_graph, which mixes in only its RDFS/OWL
+    # axioms): the echelon check needs kh:echelonRank, sh:class the class hierarchy. Nothing is inferred.
+    data = data + loaded.ontology
     sparql_results: list[tuple[object, ...]] = []
     if not use_reference():
         shapes, constraints = _split_sparql_constraints(shapes)
-        sparql_results = _whole_graph_sparql(data, loaded.ontology, constraints)
+        sparql_results = _whole_graph_sparql(data, Graph(), constraints)
     conforms, report, _ = shacl_validate(
         data,
         shacl_graph=shapes,
-        ont_graph=loaded.ontology,
         inference="none",
         advanced=True,
         allow_warnings=True,
@@ -249,7 +251,7 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
             path = report.value(result, SH.resultPath)
             value = report.value(result, SH.value)
             message = report.value(result, SH.resultMessage) or "violates a shape"
-            where = loaded.locator.locate(focus, path, value if isinstance(value, Literal | URIRef) else None)
+            where = _locate(loaded, data, focus, path, value)
             problems.append(
                 Problem(
                     str(message),
@@ -262,6 +264,17 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
             )
     problems.sort(key=lambda p: (p.where or "~", p.focus or "", p.message))
     return problems, report
+
+
+def _locate(loaded: Loaded, data: Graph, focus: object, path: object, value: object) -> str | None:
+    """file:line of a problem; a blank node is found through the statement that points at it."""
+    if isinstance(focus, BNode):
+        for parent, via in data.subject_predicates(focus):  # type: ignore[arg-type]
+            where = loaded.locator.locate(parent, via)
+            if where:
+                return where
+        return None
+    return loaded.locator.locate(focus, path, value if isinstance(value, Literal | URIRef) else None)
 
 
 def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: bool = True) -> Report:
@@ -388,11 +401,8 @@ def _whole_graph_sparql(data: Graph, ontology: Graph, constraints: list[_SparqlC
 
     from .store import to_oxigraph, to_rdflib
 
-    from pyshacl.rdfutil.inoculate import inoculate
-
-    # pySHACL mixes into the data graph only the ontology's RDFS/OWL axioms ("inoculation"), not annotations
-    # such as kh:echelonRank: mix in exactly what it does, so that the verdicts stay the same.
-    mixed_in = inoculate(Graph(), ontology)
+    # the caller has already put the ontology into the data graph; anything given here is mixed in as well
+    mixed_in = ontology
     store = ox.Store()
     store.bulk_extend(
         ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.DefaultGraph())  # type: ignore[arg-type]

@@ -8,12 +8,25 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph
-from rdflib.compare import isomorphic
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from khasan_kg.build import OUTPUT_FILES
 from khasan_kg.export import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from khasan_kg.load import new_dataset, stable_blank_nodes
 
 from .conftest import require_tool
+
+
+def isomorphic(a: Graph, b: Graph) -> bool:
+    """Graph equality up to blank-node labels: both sides relabelled from content (load.stable_blank_nodes),
+    then compared as sets — the same verdict as rdflib.compare.isomorphic, in seconds instead of minutes."""
+    def canon(g: Graph) -> set:  # type: ignore[type-arg]
+        ds = new_dataset()
+        default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
+        for t in g:
+            default.add(t)
+        return {q[:3] for q in stable_blank_nodes(ds).quads((None, None, None, None))}
+    return len(a) == len(b) and canon(a) == canon(b)
 
 
 def test_build_writes_every_file(built) -> None:  # type: ignore[no-untyped-def]

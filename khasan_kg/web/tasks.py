@@ -158,7 +158,8 @@ def _values(iris: set[str]) -> str:
 
 def labels(state: State, iris: set[str] | list[str]) -> dict[str, dict[str, str]]:
     """{iri: {language: label}} for every IRI that has an rdfs:label (skos:prefLabel as a fallback)."""
-    iris = set(iris)
+    # blank nodes (an unnamed commander, say) have no IRI to look up: they keep no label here
+    iris = {i for i in iris if i.startswith(("http://", "https://", "urn:"))}
     out: dict[str, dict[str, str]] = {}
     for chunk in _chunks(sorted(iris), 400):
         q = (f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {_values(set(chunk))} }} "
