@@ -14,7 +14,7 @@ from rdflib.namespace import RDF
 
 from . import __version__
 from .errors import NotConforming
-from .export import dataset_for_export, to_jsonld, to_ntriples, write_atomically
+from .export import dataset_for_export, to_jsonld, to_ntriples, to_trig, write_atomically
 from .fastreason import entailments as fast_entailments
 from .load import Loaded, load
 from .namespaces import KH, bind_prefixes
@@ -80,7 +80,7 @@ class Build:
             "khasan-inferred.ttl": lambda p: inferred.serialize(p, format="turtle", encoding="utf-8"),
             "khasan.nt": lambda p: p.write_text(to_ntriples(asserted), encoding="utf-8"),
             "khasan.jsonld": lambda p: p.write_text(to_jsonld(asserted), encoding="utf-8"),
-            "khasan.trig": lambda p: ds.serialize(p, format="trig", encoding="utf-8"),
+            "khasan.trig": lambda p: p.write_bytes(to_trig(ds)),
             "build-info.json": lambda p: p.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8"),
         }
         write_atomically(out_dir, writers)

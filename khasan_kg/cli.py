@@ -249,3 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("khasan-kg: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (khasan-kg query … | head): stop quietly, as Unix tools do
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
