@@ -1,8 +1,8 @@
 """The Python API a notebook user calls; the CLI and the server are thin layers over it.
 
-    >>> import khasan_kg
-    >>> khasan_kg.build()                                  # validate, reason, write dist/
-    >>> khasan_kg.query("command-chain", unit="32nd Rifle Division").dicts()
+>>> import khasan_kg
+>>> khasan_kg.build()                                  # validate, reason, write dist/
+>>> khasan_kg.query("command-chain", unit="32nd Rifle Division").dicts()
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from rdflib import URIRef
 
 from . import build as _build
 from . import queries as _queries
-from .describe import Description, describe as _describe
+from .describe import Description
+from .describe import describe as _describe
 from .load import load
 from .paths import Project
 from .store import GraphStore, Results, dataset_to_nquads
@@ -35,7 +36,9 @@ def validate(files: list[Path] | None = None, project: Project | None = None) ->
     return validate_loaded(loaded)
 
 
-def build(out: Path | str | None = DEFAULT_OUT, project: Project | None = None, *, store: Path | str | None = None) -> _build.Build:
+def build(
+    out: Path | str | None = DEFAULT_OUT, project: Project | None = None, *, store: Path | str | None = None
+) -> _build.Build:
     """Load, validate, reason and (unless ``out`` is None) write the exports atomically; raises NotConforming."""
     project = project or Project.locate()
     result = _build.run(project)
@@ -105,7 +108,8 @@ def stats(store: GraphStore | None = None) -> dict[str, object]:
     store = store or open_store()
     per_class = store.select(
         "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class "
-        "FILTER(STRSTARTS(STR(?class), 'https://w3id.org/khasan/ontology#')) } GROUP BY ?class ORDER BY DESC(?n) ?class",
+        "FILTER(STRSTARTS(STR(?class), 'https://w3id.org/khasan/ontology#')) } "
+        "GROUP BY ?class ORDER BY DESC(?n) ?class",
         inferred=True,
     )
     counts: Counter[str] = Counter()

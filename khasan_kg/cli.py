@@ -34,8 +34,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"khasan-kg: build refused: the graph does not conform; {args.out}/ was left as it was", file=sys.stderr)
         return 1
     counts = result.entity_counts()
-    print(f"Built {args.out}/ in {time.perf_counter() - t0:.2f} s: {len(result.asserted)} triples asserted, "
-          f"{len(result.inferred or [])} entailments kept")
+    print(
+        f"Built {args.out}/ in {time.perf_counter() - t0:.2f} s: {len(result.asserted)} triples asserted, "
+        f"{len(result.inferred or [])} entailments kept"
+    )
     print("Validation: conforms")
     print("Time per phase: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))
     print("Entities per class: " + ", ".join(f"{k} {v}" for k, v in counts.most_common(12)))
@@ -125,7 +127,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(s, indent=2))
         return 0
-    print(f"quads: {s['quads']}\nnamed graphs (passages and others): {s['named_graphs']}\nentities per class (after reasoning):")
+    print(f"quads: {s['quads']}\nnamed graphs (passages and others): {s['named_graphs']}")
+    print("entities per class (after reasoning):")
     for cls, n in s["entities_per_class"].items():  # type: ignore[union-attr]
         print(f"  kh:{cls:28} {n}")
     return 0
@@ -135,7 +138,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Example: khasan-kg serve --port 8000 (Linked Data pages, SPARQL endpoint, downloads)"""
     from .server import serve
 
-    return int(serve(host=args.host, port=args.port, store=args.store, endpoint=args.endpoint, timeout=args.timeout) or 0)
+    return int(
+        serve(host=args.host, port=args.port, store=args.store, endpoint=args.endpoint, timeout=args.timeout) or 0
+    )
 
 
 def cmd_push(args: argparse.Namespace) -> int:
@@ -166,6 +171,13 @@ def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return api.open_store(dist=getattr(args, "dist", None))
 
 
+def _store_options(p: argparse.ArgumentParser) -> None:
+    """Where a reading command finds the graph: the build (default), a persistent store, or a remote endpoint."""
+    p.add_argument("--store", help="read a persistent store (written by build --store) instead of the build")
+    p.add_argument("--dist", help="the build folder to read (default: dist)")
+    p.add_argument("--endpoint", help="read a remote SPARQL endpoint instead")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="khasan-kg", description="Build, check, query and serve the Lake Khasan (1938) knowledge graph."
@@ -185,36 +197,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("query", help="run a named query from queries/ (--list to see them)")
     p.add_argument("name", nargs="?", help="the query's name, e.g. command-chain")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="a parameter: an IRI, a CURIE (unit:…), an English label, or a date")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter: an IRI, a CURIE (unit:…), an English label, or a date",
+    )
     p.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml"], default="table")
     p.add_argument("--list", action="store_true", help="list the named queries")
-    p.add_argument("--store", help="query a persistent store instead of the build")
-    p.add_argument("--dist", help="the build folder to read (default: dist)")
-    p.add_argument("--endpoint", help="query a remote SPARQL endpoint instead")
+    _store_options(p)
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("sparql", help="run any SPARQL 1.1 query over the built graph")
     p.add_argument("query", help="the query text, or @FILE")
     p.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml"], default="table")
     p.add_argument("--inferred", action="store_true", help="include the kept OWL 2 RL entailments")
-    p.add_argument("--store", help="query a persistent store instead of the build")
-    p.add_argument("--dist", help="the build folder to read (default: dist)")
-    p.add_argument("--endpoint", help="query a remote SPARQL endpoint instead")
+    _store_options(p)
     p.set_defaults(func=cmd_sparql)
 
     p = sub.add_parser("describe", help="everything about one entity, each fact with its source passage")
     p.add_argument("term", help="an IRI, a CURIE (unit:su-39th-rifle-corps) or a label")
-    p.add_argument("--store", help="read a persistent store instead of the build")
-    p.add_argument("--dist", help="the build folder to read (default: dist)")
-    p.add_argument("--endpoint", help="query a remote SPARQL endpoint instead")
+    _store_options(p)
     p.set_defaults(func=cmd_describe)
 
     p = sub.add_parser("stats", help="triples, named graphs and entities per class")
     p.add_argument("--format", choices=["text", "json"], default="text")
-    p.add_argument("--store", help="read a persistent store instead of the build")
-    p.add_argument("--dist", help="the build folder to read (default: dist)")
-    p.add_argument("--endpoint", help="query a remote SPARQL endpoint instead")
+    _store_options(p)
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("serve", help="serve the graph as Linked Data with a SPARQL 1.1 endpoint")

@@ -10,28 +10,28 @@ from .namespaces import KH, PASSAGE, curie
 from .render import cell
 from .store import GraphStore, Term
 
-_FACTS = """
-SELECT ?s ?p ?o ?g ?line ?part WHERE {
+_FACTS = f"""
+SELECT ?s ?p ?o ?g ?line ?part WHERE {{
   ?s ?p ?o .
-  OPTIONAL {
-    GRAPH ?g { ?s ?p ?o }
-    FILTER (STRSTARTS(STR(?g), "%(passage)s"))
-    OPTIONAL { ?g <https://w3id.org/khasan/ontology#line> ?line }
-    OPTIONAL { ?g <https://w3id.org/khasan/ontology#inPart> ?part }
-  }
-} ORDER BY ?p ?o ?g
-""" % {"passage": str(PASSAGE)}
+  OPTIONAL {{
+    GRAPH ?g {{ ?s ?p ?o }}
+    FILTER (STRSTARTS(STR(?g), "{str(PASSAGE)}"))
+    OPTIONAL {{ ?g <https://w3id.org/khasan/ontology#line> ?line }}
+    OPTIONAL {{ ?g <https://w3id.org/khasan/ontology#inPart> ?part }}
+  }}
+}} ORDER BY ?p ?o ?g
+"""
 
-_INCOMING = """
-SELECT ?o ?s ?p ?g ?line WHERE {
+_INCOMING = f"""
+SELECT ?o ?s ?p ?g ?line WHERE {{
   ?s ?p ?o .
-  OPTIONAL {
-    GRAPH ?g { ?s ?p ?o }
-    FILTER (STRSTARTS(STR(?g), "%(passage)s"))
-    OPTIONAL { ?g <https://w3id.org/khasan/ontology#line> ?line }
-  }
-} ORDER BY ?p ?s ?g
-""" % {"passage": str(PASSAGE)}
+  OPTIONAL {{
+    GRAPH ?g {{ ?s ?p ?o }}
+    FILTER (STRSTARTS(STR(?g), "{str(PASSAGE)}"))
+    OPTIONAL {{ ?g <https://w3id.org/khasan/ontology#line> ?line }}
+  }}
+}} ORDER BY ?p ?s ?g
+"""
 
 
 DERIVED = {KH.mentionedIn, KH.statedIn, KH.accordingTo}

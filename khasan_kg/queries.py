@@ -71,7 +71,10 @@ class NamedQuery:
             elif key == "param":
                 m = _PARAM_RE.match(value)
                 if not m or m.group(2) not in PARAM_KINDS:
-                    raise UsageError(f"{path}: bad param header {value!r} (want: NAME (iri|date|string|integer, required|optional): text)")
+                    raise UsageError(
+                        f"{path}: bad param header {value!r} "
+                        "(want: NAME (iri|date|string|integer, required|optional): text)"
+                    )
                 q.params.append(Param(m.group(1), m.group(2), m.group(3) == "required", m.group(4)))
             elif key == "note":
                 q.notes.append(value)

@@ -31,8 +31,10 @@ def table(results: Results) -> str:
     for row in rows:
         for i, v in enumerate(row):
             widths[i] = min(max(widths[i], _width(v)), 60)
+
     def fmt(values: list[str]) -> str:
         return "  ".join(_pad(_clip(v, widths[i]), widths[i]) for i, v in enumerate(values)).rstrip()
+
     lines = [fmt(headers), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in rows]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
@@ -87,8 +89,12 @@ def term_json(term: Term) -> dict[str, str]:
 
 def to_json(results: Results) -> str:
     """SPARQL 1.1 Query Results JSON."""
-    bindings = [{v: term_json(t) for v, t in zip(results.variables, row, strict=True) if t is not None} for row in results.rows]
-    return json.dumps({"head": {"vars": results.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1)
+    bindings = [
+        {v: term_json(t) for v, t in zip(results.variables, row, strict=True) if t is not None} for row in results.rows
+    ]
+    return json.dumps(
+        {"head": {"vars": results.variables}, "results": {"bindings": bindings}}, ensure_ascii=False, indent=1
+    )
 
 
 def to_xml(results: Results) -> str:

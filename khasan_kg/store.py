@@ -102,7 +102,9 @@ class GraphStore:
         default: list[ox.NamedNode] = [ox.NamedNode(str(ALL_GRAPH))]
         if inferred:
             default.append(ox.NamedNode(str(INFERRED_GRAPH)))
-        named = [g for g in self.store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value == str(ALL_GRAPH))]
+        named = [
+            g for g in self.store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value == str(ALL_GRAPH))
+        ]
         return {"default_graph": default, "named_graphs": named}
 
     def _run(self, query: str, bindings: Mapping[str, Term] | None, inferred: bool):  # type: ignore[no-untyped-def]
