@@ -147,7 +147,14 @@ def cmd_push(args: argparse.Namespace) -> int:
     """Example: khasan-kg push --endpoint http://127.0.0.1:8890/sparql-graph-crud --graph https://w3id.org/khasan/id/graph/all"""
     from .remote import push
 
-    return int(push(endpoint=args.endpoint, graph=args.graph, user=args.user, password=args.password) or 0)
+    pushed = push(
+        endpoint=args.endpoint,
+        graph=args.graph,
+        user=args.user,
+        password=args.password,
+        update_endpoint=args.update_endpoint,
+    )
+    return int(pushed or 0)
 
 
 def cmd_links(args: argparse.Namespace) -> int:
@@ -237,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("push", help="load the graph into a store speaking the SPARQL 1.1 Graph Store Protocol")
     p.add_argument("--endpoint", required=True, help="the Graph Store Protocol URL")
     p.add_argument("--graph", default="https://w3id.org/khasan/id/graph/all", help="the named graph to replace")
+    p.add_argument("--update-endpoint", help="a SPARQL Update URL: swap the uploaded graphs in with one MOVE request")
     p.add_argument("--user")
     p.add_argument("--password")
     p.set_defaults(func=cmd_push)
