@@ -25,15 +25,32 @@ from .validate import Report, validate_loaded
 DEFAULT_OUT = Path("dist")
 
 
-def validate(files: list[Path] | None = None, project: Project | None = None) -> Report:
-    """Check the graph (all of graph/, or ``files`` with graph/sources.ttl and the core files)."""
+def validate(files: list[Path] | None = None, project: Project | None = None, *, context: str = "graph") -> Report:
+    """Check the graph. With ``files``, check those files against the rest: ``context="graph"`` loads the whole of
+    graph/ beside them and reports only the problems found in them; ``context="core"`` loads only
+    graph/sources.ttl and the core files beside them (fast; used by the shape tests) and reports everything."""
     project = project or Project.locate()
-    if files is not None:
+    if files is None:
+        return validate_loaded(load(project))
+    given = [f.resolve() for f in files]
+    if context == "core":
         base = [p for p in project.graph_files() if p.name in ("sources.ttl", "core.trig")]
-        resolved = {b.resolve() for b in base}
-        files = base + [f for f in files if f.resolve() not in resolved]
-    loaded = load(project, files)
-    return validate_loaded(loaded)
+    else:
+        base = project.graph_files()
+    resolved = {b.resolve() for b in base}
+    loaded = load(project, base + [f for f in files if f.resolve() not in resolved])
+    report = validate_loaded(loaded)
+    if context != "core":
+        shown = {_display(project, f) for f in given}
+        report.problems = [p for p in report.problems if p.where is None or p.where.rsplit(":", 1)[0] in shown]
+    return report
+
+
+def _display(project: Project, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(project.root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def build(

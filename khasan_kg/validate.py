@@ -243,7 +243,10 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
         _add_results(report, sparql_results)
     problems = []
     if not conforms:
+        nested = set(report.objects(None, SH.detail))  # details of a result, not results of their own
         for result in report.subjects(RDF.type, SH.ValidationResult):
+            if result in nested:
+                continue
             severity = report.value(result, SH.resultSeverity)
             if severity != SH.Violation:
                 continue

@@ -20,13 +20,13 @@ def _expected(path: Path) -> str:
 
 
 def test_the_core_graph_conforms(project) -> None:  # type: ignore[no-untyped-def]
-    report = api.validate([], project)  # sources.ttl and the core files
+    report = api.validate([], project, context="core")  # sources.ttl and the core files
     assert [p for p in report.problems if "an event needs a date" not in p.message] == []
 
 
 @pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
 def test_broken_data_is_refused_with_its_message(project, path: Path) -> None:  # type: ignore[no-untyped-def]
-    report = api.validate([path], project)
+    report = api.validate([path], project, context="core")
     assert not report.conforms
     expected = _expected(path)
     messages = [p.text() for p in report.problems]
@@ -39,6 +39,6 @@ def test_broken_data_is_refused_with_its_message(project, path: Path) -> None:  
 
 @pytest.mark.parametrize("path", VALID, ids=[p.stem for p in VALID])
 def test_good_data_conforms(project, path: Path) -> None:  # type: ignore[no-untyped-def]
-    report = api.validate([path], project)
+    report = api.validate([path], project, context="core")
     problems = [p.text() for p in report.problems if "test-" in (p.focus or "") or "tests/shapes" in (p.where or "")]
     assert problems == []
