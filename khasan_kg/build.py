@@ -21,6 +21,7 @@ from .namespaces import KH, bind_prefixes
 from .paths import Project
 from .provenance import SourceIndex, derive
 from .reason import entailments
+from .temporal import derive_time
 from .validate import Report, _reference, use_reference, validate_loaded
 
 OUTPUT_FILES = ("khasan.ttl", "khasan-inferred.ttl", "khasan.nt", "khasan.jsonld", "khasan.trig", "build-info.json")
@@ -124,6 +125,7 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
     t0 = time.perf_counter()
     index = SourceIndex(loaded.union())
     derived = derive(loaded.dataset, index)
+    derived += derive_time(loaded.union())  # OWL-Time intervals for dated events and tenures
     report = validate_loaded(loaded) if check else Report()
     timings["validate"] = time.perf_counter() - t0
     build = Build(loaded, derived, report, timings=timings)

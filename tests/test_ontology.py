@@ -79,8 +79,9 @@ def test_after_reasoning_subordination_is_transitive_and_the_chain_gives_command
         "PREFIX sem: <http://semanticweb.cs.vu.nl/2009/11/sem/> SELECT ?e ?a WHERE { ?e a sem:Event ; sem:hasActor ?a }",
         "PREFIX schema: <https://schema.org/> SELECT ?e ?d WHERE { ?e a schema:Event ; schema:startDate ?d }",
         "PREFIX prov: <http://www.w3.org/ns/prov#> SELECT ?e ?a WHERE { ?e a prov:Activity ; prov:wasAssociatedWith ?a }",
+        "PREFIX time: <http://www.w3.org/2006/time#> SELECT ?e ?d WHERE { ?e time:hasTime/time:hasBeginning/time:inXSDDate ?d }",
     ],
-    ids=["sem", "schema", "prov"],
+    ids=["sem", "schema", "prov", "owl-time"],
 )
 def test_a_query_in_a_standard_vocabulary_finds_our_events(store, query: str) -> None:  # type: ignore[no-untyped-def]
     assert len(store.select(query)) > 0
