@@ -25,8 +25,9 @@ import httpx
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+# Documents only: a fragment IRI (an OWL-Time interval …#time) is served as part of its document's page.
 ENTITY_QUERY = """SELECT DISTINCT ?s WHERE { ?s a ?c FILTER(STRSTARTS(STR(?s), "https://w3id.org/khasan/id/")
-  && !STRSTARTS(STR(?s), "https://w3id.org/khasan/id/passage/")) } LIMIT 500"""
+  && !STRSTARTS(STR(?s), "https://w3id.org/khasan/id/passage/") && !CONTAINS(STR(?s), "#")) } LIMIT 500"""
 
 
 @dataclass
