@@ -136,7 +136,8 @@ def test_construct_answers_in_each_rdf_format_with_thai_intact(client: httpx.Cli
     assert r.status_code == 200, r.text
     g = Graph().parse(data=r.content, format=fmt)
     thai = [o for o in g.objects(None, RDFS.label) if isinstance(o, Literal) and o.language == "th"]
-    assert thai and any("\u0e00" <= ch <= "\u0e7f" for ch in str(thai[0]))
+    # some @th labels are Latin (the source prints foreign names so): look for Thai script in any of them
+    assert thai and any("\u0e00" <= ch <= "\u0e7f" for label in thai for ch in str(label))
     if fmt == "json-ld":  # compacted with our context, not a flat @graph with every prefix spelt out
         assert "@context" in json.loads(r.text)
 
