@@ -28,6 +28,7 @@ from .errors import KhasanError
 from .export import CONTEXT_PATH
 from .namespaces import ID, KH, ONTOLOGY_IRI
 from .web import conneg, pages
+from .web.jobs import cached, call
 from .web.sparql_protocol import Refused, check_query, read_request
 from .web.tasks import serialize
 from .web.void import downloads, service_description, void_graph
@@ -100,17 +101,6 @@ async def _error(request: Request, exc: Exception) -> Response:
     headers = {"Retry-After": "2"} if status == 503 else {}
     return PlainTextResponse(text + "\n", status_code=status, headers=headers)
 
-
-async def call(request: Request, job: str, *args: Any) -> Any:
-    return await request.app.state.pool.call(job, args)
-
-
-async def cached(request: Request, job: str) -> Any:
-    """Answers that cannot change while the server runs (the store is read-only), fetched once."""
-    cache = request.app.state.cache
-    if job not in cache:
-        cache[job] = await call(request, job)
-    return cache[job]
 
 
 def _vary(response: Response) -> Response:

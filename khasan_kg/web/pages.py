@@ -18,6 +18,7 @@ from starlette.templating import Jinja2Templates
 
 from ..namespaces import ID, KH, ONTOLOGY_IRI, curie
 from . import svg
+from .jobs import cached, call
 
 LANGUAGES = {"en": "English", "th": "ไทย"}
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -92,19 +93,10 @@ def render(request: Request, name: str, view: View, status: int = 200, **extra: 
                               headers={"Content-Language": view.lang})
 
 
-async def _call(request: Request, job: str, *args: Any) -> Any:
-    return await request.app.state.pool.call(job, args)
-
-
-async def _cached(request: Request, job: str) -> Any:
-    cache = request.app.state.cache
-    if job not in cache:
-        cache[job] = await _call(request, job)
-    return cache[job]
 
 
 async def home(request: Request) -> Response:
-    index = await _cached(request, "index")
+    index = await cached(request, "index")
     view = View(request, dict(index["labels"]))
     groups: dict[str, list[str]] = {}
     for e in index["entities"]:
@@ -119,7 +111,7 @@ async def home(request: Request) -> Response:
 
 
 async def entity(request: Request, iri: str) -> Response:
-    data = await _call(request, "entity", iri)
+    data = await call(request, "entity", iri)
     if data is None:
         return await not_found(request, iri)
     view = View(request, data["labels"])
@@ -136,7 +128,7 @@ async def entity(request: Request, iri: str) -> Response:
 
 async def not_found(request: Request, iri: str) -> Response:
     """A 404 that helps: what the IRI would be, and the nearest IRIs that do exist."""
-    index = await _cached(request, "index")
+    index = await cached(request, "index")
     view = View(request, dict(index["labels"]))
     known = [e["iri"] for e in index["entities"]]
     close = difflib.get_close_matches(iri, known, n=5, cutoff=0.6)
@@ -145,7 +137,7 @@ async def not_found(request: Request, iri: str) -> Response:
 
 async def timeline(request: Request) -> Response:
     params = {k: request.query_params[k] for k in ("from", "to") if request.query_params.get(k)}
-    data = await _call(request, "named_query", "timeline", params)
+    data = await call(request, "named_query", "timeline", params)
     view = View(request, data["labels"])
     # an event dated by several parts of the source appears once per date (that is the evidence); one row per
     # event and date here, its places gathered
@@ -165,13 +157,13 @@ async def timeline(request: Request) -> Response:
 
 
 async def order_of_battle(request: Request) -> Response:
-    data = await _cached(request, "order_of_battle")
+    data = await cached(request, "order_of_battle")
     view = View(request, dict(data["labels"]))
     unit = request.query_params.get("unit")
     chain: dict[str, Any] | None = None
     highlight: set[str] = set()
     if unit:
-        chain = await _call(request, "named_query", "command-chain", {"unit": unit})
+        chain = await call(request, "named_query", "command-chain", {"unit": unit})
         view.add(chain["labels"])
         highlight = {r["superior"]["value"] for r in chain["rows"] if r.get("superior")}
     diagram = svg.order_of_battle(data["units"], view.label, view.href, highlight)
@@ -181,7 +173,7 @@ async def order_of_battle(request: Request) -> Response:
 
 
 async def place_map(request: Request) -> Response:
-    data = await _cached(request, "places")
+    data = await cached(request, "places")
     view = View(request, dict(data["labels"]))
     points, unplaced = [], []
     for p in data["places"]:
@@ -196,13 +188,13 @@ async def place_map(request: Request) -> Response:
 
 
 async def query_page(request: Request) -> Response:
-    library = await _cached(request, "query_library")
+    library = await cached(request, "query_library")
     return render(request, "query.html", View(request), library=library, timeout=request.app.state.timeout,
                   max_rows=request.app.state.max_rows, initial=request.query_params.get("query", ""))
 
 
 async def ontology(request: Request) -> Response:
-    triples = await _cached(request, "ontology")
+    triples = await cached(request, "ontology")
     terms: dict[str, dict[str, list[dict[str, str]]]] = {}
     meta: dict[str, list[dict[str, str]]] = {}
     for s, p, o in triples:
