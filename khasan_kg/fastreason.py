@@ -69,22 +69,8 @@ class Rules:
             if any(True for _ in ontology.subjects(RDF.type, typ)):
                 raise UnsupportedAxiom(f"the ontology declares an {what}: the fast reasoner has no rule for it "
                                        "(build with the reference path: KHASAN_KG_REFERENCE=1)")
-        sub_c: dict[URIRef, set[URIRef]] = defaultdict(set)
-        for a, b in ontology.subject_objects(RDFS.subClassOf):
-            if isinstance(a, URIRef) and isinstance(b, URIRef):
-                sub_c[a].add(b)
-        for a, b in ontology.subject_objects(OWL.equivalentClass):
-            if isinstance(a, URIRef) and isinstance(b, URIRef):
-                sub_c[a].add(b)
-                sub_c[b].add(a)
-        sub_p: dict[URIRef, set[URIRef]] = defaultdict(set)
-        for a, b in ontology.subject_objects(RDFS.subPropertyOf):
-            if isinstance(a, URIRef) and isinstance(b, URIRef):
-                sub_p[a].add(b)
-        for a, b in ontology.subject_objects(OWL.equivalentProperty):
-            if isinstance(a, URIRef) and isinstance(b, URIRef):
-                sub_p[a].add(b)
-                sub_p[b].add(a)
+        sub_c = _direct_supers(ontology, RDFS.subClassOf, OWL.equivalentClass)
+        sub_p = _direct_supers(ontology, RDFS.subPropertyOf, OWL.equivalentProperty)
         rules = cls(superclasses=_closure(sub_c), superproperties=_closure(sub_p))
         rules.domains = sorted((p, d) for p, d in ontology.subject_objects(RDFS.domain)
                                if isinstance(p, URIRef) and isinstance(d, URIRef))
@@ -197,3 +183,16 @@ def entailments(asserted: Graph, ontology: Graph) -> Graph:
         if is_kept(triple, data_nodes):
             kept.add(triple)  # type: ignore[arg-type]
     return kept
+
+
+def _direct_supers(ontology: Graph, sub: URIRef, equivalent: URIRef) -> dict[URIRef, set[URIRef]]:
+    """Each named term's direct super-terms: its ``sub`` targets, and both directions of ``equivalent``."""
+    supers: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for a, b in ontology.subject_objects(sub):
+        if isinstance(a, URIRef) and isinstance(b, URIRef):
+            supers[a].add(b)
+    for a, b in ontology.subject_objects(equivalent):
+        if isinstance(a, URIRef) and isinstance(b, URIRef):
+            supers[a].add(b)
+            supers[b].add(a)
+    return supers
