@@ -1,4 +1,14 @@
-"""The pipeline: load, derive provenance, validate, reason, export — each phase timed."""
+"""The pipeline: load, derive provenance, validate, reason, export — each phase timed.
+
+Everything happens in one Oxigraph store (``Loaded.store``), graph by graph:
+
+- the default graph and one graph per passage: the asserted data, as written;
+- ONTOLOGY_GRAPH: the ontology; DERIVED_GRAPH: provenance and OWL-Time the build derives;
+- ALL_GRAPH: those merged as a set (what SHACL validates and what queries see);
+- INFERRED_GRAPH: the kept entailments.
+
+rdflib graphs are made only when a caller asks for one (``Build.asserted`` …) or on the reference path.
+"""
 
 from __future__ import annotations
 
@@ -9,66 +19,120 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph
-from rdflib.namespace import RDF
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from . import __version__
 from .errors import NotConforming
-from .export import dataset_for_export, to_jsonld, to_ntriples, to_trig, write_atomically
-from .fastreason import entailments as fast_entailments
+from .export import (
+    export_quads,
+    ordered_triples,
+    write_atomically,
+    write_jsonld_file,
+    write_ntriples,
+    write_trig,
+    write_turtle,
+)
+from .fastreason import infer_into
 from .load import Loaded, load
-from .namespaces import KH, bind_prefixes
+from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, bind_prefixes
 from .paths import Project
 from .provenance import SourceIndex, derive
 from .reason import entailments
+from .store import merge_all
 from .temporal import derive_time
+from .terms import to_oxigraph, to_rdflib
 from .validate import Report, _reference, use_reference, validate_loaded
 
 OUTPUT_FILES = ("khasan.ttl", "khasan-inferred.ttl", "khasan.nt", "khasan.jsonld", "khasan.trig", "build-info.json")
+_ALL = ox.NamedNode(str(ALL_GRAPH))
+_INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
+_DERIVED = ox.NamedNode(str(DERIVED_GRAPH))
 
 
 @dataclass
 class Build:
-    """The result of one build, in memory; ``write`` puts it on disk."""
+    """The result of one build, in memory (in ``store``); ``write`` puts it on disk."""
 
     loaded: Loaded
-    derived: Graph
     report: Report
-    inferred: Graph | None = None
+    reasoned: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
-    def asserted(self) -> Graph:
-        """Ontology + asserted data + derived provenance: the content of khasan.ttl."""
-        g = self.loaded.union() + self.derived
-        for t in self.loaded.ontology:
-            g.add(t)
+    def store(self) -> ox.Store:
+        return self.loaded.store
+
+    def count(self, graph: ox.NamedNode) -> int:
+        return sum(1 for _ in self.store.quads_for_pattern(None, None, None, graph))
+
+    @property
+    def triple_count(self) -> int:
+        """Ontology + asserted data + derived provenance: the triples of khasan.ttl."""
+        return self.count(_ALL)
+
+    @property
+    def inferred_count(self) -> int:
+        return self.count(_INFERRED) if self.reasoned else 0
+
+    # rdflib views, made on demand (tests, the reference comparisons, notebook users)
+    def _graph(self, *graphs: ox.NamedNode) -> Graph:
+        g = Graph()
         bind_prefixes(g)
+        for name in graphs:
+            for q in self.store.quads_for_pattern(None, None, None, name):
+                g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
         return g
 
     @property
+    def asserted(self) -> Graph:
+        """Ontology + asserted data + derived provenance, as an rdflib graph: the content of khasan.ttl."""
+        return self._graph(_ALL)
+
+    @property
     def with_inferred(self) -> Graph:
-        g = self.asserted
-        if self.inferred is not None:
-            for t in self.inferred:
-                g.add(t)
-        bind_prefixes(g)
-        return g
+        return self._graph(_ALL, _INFERRED) if self.reasoned else self.asserted
+
+    @property
+    def inferred(self) -> Graph | None:
+        return self._graph(_INFERRED) if self.reasoned else None
+
+    @property
+    def derived(self) -> Graph:
+        return self._graph(_DERIVED)
+
+    def quads(self) -> list[ox.Quad]:
+        """The export dataset as Oxigraph quads: editorial and derived triples in the default graph, one named
+        graph per passage, the ontology and the kept entailments in graphs of their own."""
+        return export_quads(self.store, inferred=self.reasoned)
 
     def dataset(self) -> Dataset:
-        return dataset_for_export(self.loaded.dataset, self.derived, self.loaded.ontology, self.inferred)
+        """The export dataset as an rdflib Dataset."""
+        ds = Dataset(default_union=False)
+        bind_prefixes(ds)
+        for q in self.quads():
+            g = q.graph_name
+            target = ds.graph(DATASET_DEFAULT_GRAPH_ID) if isinstance(g, ox.DefaultGraph) else ds.graph(
+                to_rdflib(g))  # type: ignore[arg-type]
+            target.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        return ds
 
     def entity_counts(self) -> Counter[str]:
-        """How many entities each of our classes has (asserted types only)."""
+        """How many entities each of our classes has (asserted types only, ontology left out)."""
         counts: Counter[str] = Counter()
-        data = self.loaded.union() + self.derived
-        for _s, o in data.subject_objects(RDF.type):
-            if str(o).startswith(str(KH)):
-                counts[str(o)[len(str(KH)):]] += 1
+        rows = self.store.query(
+            f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c FILTER (STRSTARTS(STR(?c), '{KH}')) "
+            f"FILTER NOT EXISTS {{ GRAPH <{_ontology_graph()}> {{ ?s a ?c }} }} }} GROUP BY ?c",
+            default_graph=_ALL, named_graphs=[ox.NamedNode(_ontology_graph())],
+        )
+        for row in rows:  # type: ignore[union-attr]
+            counts[row[0].value[len(str(KH)):]] = int(row[1].value)  # type: ignore[union-attr]
         return counts
 
     def write(self, out_dir: Path) -> list[Path]:
-        asserted, inferred, ds = self.asserted, self.with_inferred, self.dataset()
+        asserted = ordered_triples(self.store, [_ALL])
+        inferred = ordered_triples(self.store, [_ALL, _INFERRED]) if self.reasoned else asserted
         info = {
             "version": __version__,
             "inputs": input_digest(self.loaded.project, self.loaded.files),
@@ -77,15 +141,21 @@ class Build:
             "timings": self.timings,
         }
         writers = {
-            "khasan.ttl": lambda p: asserted.serialize(p, format="turtle", encoding="utf-8"),
-            "khasan-inferred.ttl": lambda p: inferred.serialize(p, format="turtle", encoding="utf-8"),
-            "khasan.nt": lambda p: p.write_text(to_ntriples(asserted), encoding="utf-8"),
-            "khasan.jsonld": lambda p: p.write_text(to_jsonld(asserted), encoding="utf-8"),
-            "khasan.trig": lambda p: p.write_bytes(to_trig(ds)),
+            "khasan.ttl": lambda p: write_turtle(asserted, p),
+            "khasan-inferred.ttl": lambda p: write_turtle(inferred, p),
+            "khasan.nt": lambda p: write_ntriples(asserted, p),
+            "khasan.jsonld": lambda p: write_jsonld_file(asserted, p),
+            "khasan.trig": lambda p: write_trig(self.quads(), p),
             "build-info.json": lambda p: p.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8"),
         }
         write_atomically(out_dir, writers)
         return [out_dir / name for name in writers]
+
+
+def _ontology_graph() -> str:
+    from .namespaces import ONTOLOGY_GRAPH
+
+    return str(ONTOLOGY_GRAPH)
 
 
 def input_digest(project: Project, files: list[Path]) -> str:
@@ -103,10 +173,10 @@ def run(project: Project | None = None, *, reason: bool = True, check: bool = Tr
         reference: bool | None = None) -> Build:
     """Load, validate and reason; raise NotConforming (with the report) if the graph has problems.
 
-    The fast path is the default: entailments from SPARQL updates generated from the ontology (fastreason) and
-    SHACL with whole-graph SPARQL checks (validate.check_shapes). ``reference=True``, or the environment
-    variable KHASAN_KG_REFERENCE=1, runs the reference semantics instead: owlrl's full closure, filtered, and
-    pySHACL with every constraint. Both give the same answers (tests/test_fastpaths.py).
+    The fast path is the default: Oxigraph parses, entailments come from SPARQL updates generated from the
+    ontology's axioms (fastreason), SHACL runs as whole-graph SPARQL. ``reference=True``, or the environment
+    variable KHASAN_KG_REFERENCE=1, runs the plain pipeline instead: rdflib parses, owlrl's full closure
+    (filtered), pySHACL with every constraint. Both give the same answers (tests/test_fastpaths.py).
     """
     reference = use_reference() if reference is None else reference
     token = _reference.set(reference)
@@ -116,19 +186,28 @@ def run(project: Project | None = None, *, reason: bool = True, check: bool = Tr
         _reference.reset(token)
 
 
+def derive_into(loaded: Loaded) -> None:
+    """Provenance from passage names and OWL-Time intervals, into DERIVED_GRAPH; then ALL_GRAPH is merged."""
+    store = loaded.store
+    if next(iter(store.quads_for_pattern(None, None, None, _DERIVED)), None) is None:
+        union = loaded.union()
+        derived = derive(loaded.dataset, SourceIndex(union)) + derive_time(union)
+        store.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), _DERIVED)  # type: ignore[arg-type]
+                          for s, p, o in derived)
+    merge_all(store)
+
+
 def _run(project: Project | None, *, reason: bool, check: bool, reference: bool) -> Build:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    loaded = load(project)
+    loaded = load(project, engine="rdflib" if reference else "oxigraph")
     timings["parse"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    index = SourceIndex(loaded.union())
-    derived = derive(loaded.dataset, index)
-    derived += derive_time(loaded.union())  # OWL-Time intervals for dated events and tenures
+    derive_into(loaded)
     report = validate_loaded(loaded) if check else Report()
     timings["validate"] = time.perf_counter() - t0
-    build = Build(loaded, derived, report, timings=timings)
+    build = Build(loaded, report, timings=timings)
     if not report.conforms:
         error = NotConforming(report.text())
         error.report = report  # type: ignore[attr-defined]
@@ -136,10 +215,15 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
 
     if reason:
         t0 = time.perf_counter()
-        asserted = loaded.union() + derived
         if reference:
-            build.inferred = entailments(asserted, loaded.ontology)
+            asserted = build.asserted
+            ontology = loaded.ontology
+            kept = entailments(asserted - ontology, ontology)
+            loaded.store.bulk_extend(
+                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), _INFERRED)  # type: ignore[arg-type]
+                for s, p, o in kept)
         else:
-            build.inferred = fast_entailments(asserted, loaded.ontology)
+            infer_into(loaded.store, loaded.ontology)
+        build.reasoned = True
         timings["reason"] = time.perf_counter() - t0
     return build

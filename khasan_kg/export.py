@@ -15,13 +15,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+import pyoxigraph as ox
+from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import RDF, RDFS
 
-from .namespaces import GRAPH_NS, ONTOLOGY_IRI, bind_prefixes
+from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES  # noqa: F401 (re-exported)
 
-ONTOLOGY_GRAPH = URIRef(ONTOLOGY_IRI)
-INFERRED_GRAPH = GRAPH_NS["inferred"]
 CONTEXT_PATH = Path(__file__).with_name("context.jsonld")
 
 
@@ -31,13 +31,19 @@ def load_context() -> dict:  # type: ignore[type-arg]
 
 
 def to_jsonld(graph: Graph) -> str:
-    """JSON-LD compacted with our context (embedded, so the file reads offline)."""
-    return graph.serialize(format="json-ld", context=load_context(), auto_compact=True, indent=1)
+    """JSON-LD compacted with our context (embedded, so the file reads offline), for an rdflib graph."""
+    from .jsonld import write_jsonld
+    from .terms import to_oxigraph
+
+    triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    data = write_jsonld(triples, load_context())
+    assert data is not None
+    return data.decode("utf-8")
 
 
 def to_ntriples(graph: Graph) -> str:
     """N-Triples, sorted, so that two builds of the same input are byte-identical (blank nodes carry labels
-    derived from their content: load.stable_blank_nodes)."""
+    derived from their content: load.stable_quads)."""
     text = graph.serialize(format="nt")
     lines = sorted(line for line in text.splitlines() if line.strip())
     return "\n".join(lines) + "\n"
@@ -45,10 +51,7 @@ def to_ntriples(graph: Graph) -> str:
 
 def to_trig(dataset: Dataset) -> bytes:
     """TriG written by Oxigraph (several times faster than rdflib's writer), quads sorted for stable output."""
-    import pyoxigraph as ox
-
-    from .namespaces import PREFIXES
-    from .store import to_oxigraph
+    from .terms import to_oxigraph
 
     quads = []
     for s, p, o, g in dataset.quads((None, None, None, None)):
@@ -58,25 +61,70 @@ def to_trig(dataset: Dataset) -> bytes:
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
 
 
-def dataset_for_export(asserted: Dataset, derived: Graph, ontology: Graph, inferred: Graph | None) -> Dataset:
-    """One dataset: editorial and derived triples in the default graph, one named graph per passage, the
-    ontology and the kept entailments in named graphs of their own."""
-    ds = Dataset(default_union=False)
-    bind_prefixes(ds)
-    default = ds.graph(DATASET_DEFAULT_GRAPH_ID)
-    for s, p, o, g in asserted.quads((None, None, None, None)):
-        target = default if g is None or g == DATASET_DEFAULT_GRAPH_ID else ds.graph(g)
-        target.add((s, p, o))
-    for t in derived:
-        default.add(t)
-    onto = ds.graph(ONTOLOGY_GRAPH)
-    for t in ontology:
-        onto.add(t)
-    if inferred is not None:
-        inf = ds.graph(INFERRED_GRAPH)
-        for t in inferred:
-            inf.add(t)
-    return ds
+# ---------------------------------------------------------------- writing from the build store
+# Each file is written by Oxigraph from triples put in order by Oxigraph (ORDER BY in SPARQL): subjects in IRI
+# order, blank nodes last, and in each subject block rdf:type first, then rdfs:label, then the rest.
+
+_TYPE, _LABEL = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDFS.label))
+
+
+def ordered_triples(store: ox.Store, graphs: list[ox.NamedNode]) -> list[ox.Triple]:
+    """The union of ``graphs`` (disjoint sets, as the build keeps them), in the order the files are written in:
+    subjects in IRI order with blank nodes last, and in each subject block rdf:type, then rdfs:label, first."""
+    rows = store.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o", default_graph=graphs)
+    blank: list[ox.Triple] = []
+    named: list[ox.Triple] = []
+    block: list[ox.Triple] = []
+    subject = None
+    for s, p, o in rows:  # type: ignore[misc]
+        if s != subject:
+            _flush(block, blank if isinstance(subject, ox.BlankNode) else named)
+            block, subject = [], s
+        block.append(ox.Triple(s, p, o))
+    _flush(block, blank if isinstance(subject, ox.BlankNode) else named)
+    return named + blank  # SPARQL orders blank nodes before IRIs; readers look for named things first
+
+
+def _flush(block: list[ox.Triple], into: list[ox.Triple]) -> None:
+    if block and block[0].predicate != _TYPE:  # ORDER BY puts rdf:type first only among http://www.w3.org terms
+        block.sort(key=lambda t: (t.predicate != _TYPE, t.predicate != _LABEL))  # stable: keeps ?p ?o order
+    elif len(block) > 1 and any(t.predicate == _LABEL for t in block):
+        block.sort(key=lambda t: (t.predicate != _TYPE, t.predicate != _LABEL))
+    into.extend(block)
+
+
+def export_quads(store: ox.Store, *, inferred: bool) -> list[ox.Quad]:
+    """The published dataset: editorial and derived triples in the default graph, one graph per passage, the
+    ontology and (with ``inferred``) the kept entailments in graphs of their own; in a stable order."""
+    default = ox.DefaultGraph()
+    derived, merged = ox.NamedNode(str(DERIVED_GRAPH)), ox.NamedNode(str(ALL_GRAPH))
+    skip = {merged} | (set() if inferred else {ox.NamedNode(str(INFERRED_GRAPH))})
+    quads = [ox.Quad(t.subject, t.predicate, t.object, default)
+             for t in ordered_triples(store, [default, derived])]  # type: ignore[list-item]
+    names = sorted((g for g in store.named_graphs() if g not in skip and g != derived), key=lambda g: str(g))
+    for name in names:
+        quads += [ox.Quad(t.subject, t.predicate, t.object, name)
+                  for t in ordered_triples(store, [name])]  # type: ignore[list-item]
+    return quads
+
+
+def write_turtle(triples: list[ox.Triple], path: Path) -> None:
+    ox.serialize(triples, output=str(path), format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+
+
+def write_ntriples(triples: list[ox.Triple], path: Path) -> None:
+    ox.serialize(triples, output=str(path), format=ox.RdfFormat.N_TRIPLES)
+
+
+def write_trig(quads: list[ox.Quad], path: Path) -> None:
+    ox.serialize(quads, output=str(path), format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
+
+
+def write_jsonld_file(triples: list[ox.Triple], path: Path) -> None:
+    from .jsonld import write_jsonld
+
+    with path.open("wb") as out:
+        write_jsonld(triples, load_context(), out)
 
 
 def write_atomically(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> None:

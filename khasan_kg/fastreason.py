@@ -17,16 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .namespaces import bind_prefixes
-from .reason import is_kept
-from .store import to_oxigraph, to_rdflib
-
-_ASSERTED = ox.NamedNode("urn:khasan-kg:fastreason:asserted")
-_ONTOLOGY = ox.NamedNode("urn:khasan-kg:fastreason:ontology")
+from .namespaces import ALL_GRAPH, ID, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
+from .reason import _NOISE_TYPES
+from .terms import to_oxigraph, to_rdflib
 
 # Axioms with OWL 2 RL consequences on instance data that the rules below do not cover.
 _UNSUPPORTED_PREDICATES = {
@@ -95,31 +92,100 @@ class Rules:
 
     def updates(self) -> list[str]:
         """The SPARQL updates, one per kind of rule, each working on the whole default graph at once."""
-        out = []
+        return [rule.update for rule in self.rules()]
+
+    def property_closure(self) -> dict[URIRef, set[tuple[URIRef, bool]]]:
+        """For each property p, every (q, inverted) that a p-statement entails through sub-properties,
+        equivalences, inverses and symmetry together (prp-spo1, prp-eqp, prp-inv1/2, prp-symp): (q, False) gives
+        s q o, (q, True) gives o q s. Closing this in Python makes one SPARQL update do all of it at once."""
+        edges: dict[tuple[URIRef, bool], set[tuple[URIRef, bool]]] = defaultdict(set)
+        for p, qs in self.superproperties.items():
+            for q in qs:
+                edges[(p, False)].add((q, False))
+                edges[(p, True)].add((q, True))
+        for p, q in self.inverses:
+            edges[(p, False)].add((q, True))
+            edges[(p, True)].add((q, False))
+        result: dict[URIRef, set[tuple[URIRef, bool]]] = {}
+        for p in sorted({p for p, _ in edges}):
+            start = (p, False)
+            seen: set[tuple[URIRef, bool]] = set()
+            todo = list(edges.get(start, ()))
+            while todo:
+                node = todo.pop()
+                if node not in seen:
+                    seen.add(node)
+                    todo.extend(edges.get(node, ()))
+            seen.discard(start)
+            if seen:
+                result[p] = seen
+        return result
+
+    def rules(self) -> list[Rule]:
+        """The rules as SPARQL updates, with the predicates each reads and writes (for saturate's worklist)."""
+        out: list[Rule] = []
 
         def values(pairs: Iterable[tuple[URIRef, URIRef]]) -> str:
             return " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
 
-        sub_p = [(p, q) for p, qs in sorted(self.superproperties.items()) for q in sorted(qs)]
-        if sub_p:
-            out.append(f"INSERT {{ ?s ?q ?o }} WHERE {{ VALUES (?p ?q) {{ {values(sub_p)} }} ?s ?p ?o }}")
-        if self.inverses:
-            out.append("INSERT { ?o ?q ?s } WHERE { VALUES (?p ?q) { " + values(self.inverses)
-                       + " } ?s ?p ?o FILTER (!isLiteral(?o)) }")
+        closure = self.property_closure()
+        forward = sorted((p, q) for p, qs in closure.items() for q, inverted in qs if not inverted)
+        backward = sorted((p, q) for p, qs in closure.items() for q, inverted in qs if inverted)
+        if forward or backward:  # closed under itself: one run gives everything it can
+            parts = []
+            if forward:
+                parts.append(f"{{ VALUES (?p ?q) {{ {values(forward)} }} ?x ?p ?y BIND (?x AS ?s) BIND (?y AS ?o) }}")
+            if backward:
+                parts.append(f"{{ VALUES (?p ?q) {{ {values(backward)} }} ?x ?p ?y FILTER (!isLiteral(?y)) "
+                             "BIND (?y AS ?s) BIND (?x AS ?o) }")
+            out.append(Rule(f"INSERT {{ ?s ?q ?o }} WHERE {{ {' UNION '.join(parts)} }}", set(closure),
+                            {q for qs in closure.values() for q, _ in qs}, closed=True))
         for p in self.transitive:
-            out.append(f"INSERT {{ ?s <{p}> ?o }} WHERE {{ ?s <{p}> ?m . ?m <{p}>+ ?o }}")
-        for p, steps in self.chains:
+            if self._inverse_of_earlier_transitive(p, closure):
+                continue  # its statements are the inverses of a closed transitive property's: closed already
+            head, written = _with_images(p, "?s", "?o", closure)
+            out.append(Rule(f"INSERT {{ {head} }} WHERE {{ ?s <{p}> ?m . ?m <{p}>+ ?o }}", {p}, written,
+                            closed=True, property_closed=True))
+        for p, steps in self.chains:  # a recursive chain (p among its steps) runs until it adds nothing
             hops = " . ".join(f"?x{i} <{step}> ?x{i + 1}" for i, step in enumerate(steps))
-            out.append(f"INSERT {{ ?x0 <{p}> ?x{len(steps)} }} WHERE {{ {hops} FILTER (!isLiteral(?x{len(steps)})) }}")
+            last = f"?x{len(steps)}"
+            head, written = _with_images(p, "?x0", last, closure)
+            out.append(Rule(f"INSERT {{ {head} }} WHERE {{ {hops} FILTER (!isLiteral({last})) }}",
+                            set(steps), written, closed=p not in steps, property_closed=True))
+        type_ = {RDF.type}
         if self.domains:
-            out.append("INSERT { ?s a ?d } WHERE { VALUES (?p ?d) { " + values(self.domains) + " } ?s ?p ?o }")
+            out.append(Rule("INSERT { ?s a ?d } WHERE { VALUES (?p ?d) { " + values(self.domains)
+                            + " } ?s ?p ?o }", {p for p, _ in self.domains}, type_, closed=True))
         if self.ranges:
-            out.append("INSERT { ?o a ?r } WHERE { VALUES (?p ?r) { " + values(self.ranges)
-                       + " } ?s ?p ?o FILTER (!isLiteral(?o)) }")
+            out.append(Rule("INSERT { ?o a ?r } WHERE { VALUES (?p ?r) { " + values(self.ranges)
+                            + " } ?s ?p ?o FILTER (!isLiteral(?o)) }", {p for p, _ in self.ranges}, type_,
+                            closed=True))
         sub_c = [(c, d) for c, ds in sorted(self.superclasses.items()) for d in sorted(ds)]
-        if sub_c:
-            out.append(f"INSERT {{ ?x a ?d }} WHERE {{ VALUES (?c ?d) {{ {values(sub_c)} }} ?x a ?c }}")
+        if sub_c:  # super-classes are closed already
+            out.append(Rule(f"INSERT {{ ?x a ?d }} WHERE {{ VALUES (?c ?d) {{ {values(sub_c)} }} ?x a ?c }}",
+                            type_, type_, closed=True))
         return out
+
+    def _inverse_of_earlier_transitive(self, p: URIRef, closure: dict[URIRef, set[tuple[URIRef, bool]]]) -> bool:
+        """Whether p's statements and those of an earlier transitive property q are each other's inverses: then,
+        once q is closed, the property rule's inverses close p too."""
+        for q in self.transitive:
+            if q == p:
+                return False
+            if (q, True) in closure.get(p, set()) and (p, True) in closure.get(q, set()):
+                return True
+        return False
+
+
+@dataclass
+class Rule:
+    """One SPARQL update and what it depends on: it must run again only when a predicate it reads has grown."""
+
+    update: str
+    reads: set[URIRef]
+    writes: set[URIRef]
+    closed: bool  # running it again right after itself adds nothing
+    property_closed: bool = False  # it writes the property rule's images of what it adds: no need to rerun that
 
 
 def _closure(edges: dict[URIRef, set[URIRef]]) -> dict[URIRef, set[URIRef]]:
@@ -140,18 +206,116 @@ def _closure(edges: dict[URIRef, set[URIRef]]) -> dict[URIRef, set[URIRef]]:
     return result
 
 
-def saturate(store: ox.Store, rules: Rules, max_rounds: int = 50) -> int:
-    """Run the rules on the store's default graph until nothing new is entailed; returns the rounds run."""
-    updates = rules.updates()
-    size = len(store)
-    for rounds in range(1, max_rounds + 1):
-        for update in updates:
-            store.update(update)
-        new_size = len(store)
-        if new_size == size:
-            return rounds
-        size = new_size
-    raise RuntimeError(f"the fast reasoner did not reach a fixpoint in {max_rounds} rounds")
+def _with_images(p: URIRef, s: str, o: str, closure: dict[URIRef, set[tuple[URIRef, bool]]]
+                 ) -> tuple[str, set[URIRef]]:
+    """An INSERT template writing ``s p o`` and at once what the property rule would entail from it."""
+    head = [f"{s} <{p}> {o} ."]
+    for q, inverted in sorted(closure.get(p, set())):
+        head.append(f"{o} <{q}> {s} ." if inverted else f"{s} <{q}> {o} .")
+    return " ".join(head), {p} | {q for q, _ in closure.get(p, set())}
+
+
+def saturate(store: ox.Store, rules: Rules, max_runs: int = 500) -> int:
+    """Run the rules on the store's default graph until nothing new is entailed; returns the updates run.
+
+    A worklist, not rounds: after the first pass a rule runs again only if a predicate it reads has grown, so no
+    pass is spent confirming that nothing changes.
+    """
+    ordered = rules.rules()
+    has_property_rule = bool(rules.property_closure())  # then it is ordered[0]
+    pending = set(range(len(ordered)))
+    counts: dict[URIRef, int] = {}
+    runs = 0
+    while pending:
+        i = min(pending)
+        pending.discard(i)
+        rule = ordered[i]
+        before = {p: counts[p] if p in counts else _count(store, p) for p in rule.writes}
+        store.update(rule.update)
+        runs += 1
+        if runs > max_runs:
+            raise RuntimeError(f"the fast reasoner did not reach a fixpoint in {max_runs} updates")
+        after = _counts(store, rule.writes)
+        counts.update(after)
+        grown = {p for p in rule.writes if after[p] != before[p]}
+        for j, other in enumerate(ordered):
+            if j == i and rule.closed or (j == 0 and rule.property_closed and has_property_rule):
+                continue
+            if other.reads & grown:
+                pending.add(j)
+    return runs
+
+
+def _count(store: ox.Store, p: URIRef) -> int:
+    return _counts(store, {p})[p]
+
+
+def _counts(store: ox.Store, predicates: set[URIRef]) -> dict[URIRef, int]:
+    """How many statements each predicate has in the default graph (one query, the predicate index)."""
+    if not predicates:
+        return {}
+    names = " ".join(f"<{p}>" for p in sorted(predicates))
+    rows = store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ VALUES ?p {{ {names} }} ?s ?p ?o }} GROUP BY ?p")
+    found = {URIRef(row[0].value): int(row[1].value) for row in rows}  # type: ignore[union-attr]
+    return {p: found.get(p, 0) for p in predicates}
+
+
+def _kept(quads: Iterable[ox.Quad], ontology_nodes: set[ox.BlankNode], into: ox.NamedNode) -> Iterable[ox.Quad]:
+    """What reason.is_kept keeps, moved into graph ``into``: statements about our instances and the data's blank
+    nodes, without reflexive owl:sameAs, types every resource has, or the ontology's own blank nodes as values."""
+    noise = {ox.NamedNode(str(t)) for t in _NOISE_TYPES}
+    dropped = {ox.NamedNode(str(p)) for p in (OWL.differentFrom, OWL.topObjectProperty, OWL.topDataProperty)}
+    same_as, type_ = ox.NamedNode(str(OWL.sameAs)), ox.NamedNode(str(RDF.type))
+    for q in quads:
+        s, p, o = q.subject, q.predicate, q.object
+        if isinstance(s, ox.NamedNode):
+            if not s.value.startswith(ID):
+                continue
+        elif s in ontology_nodes:
+            continue
+        if p in dropped or (p == same_as and s == o) or (p == type_ and o in noise):
+            continue
+        if isinstance(o, ox.BlankNode) and o in ontology_nodes:
+            continue
+        yield ox.Quad(s, p, o, into)
+
+
+def infer_into(store: ox.Store, ontology: Graph) -> int:
+    """Entail what the ontology's axioms give from ALL_GRAPH (asserted, derived and ontology, merged) and keep in
+    the store's INFERRED_GRAPH exactly what reason.entailments (owlrl) keeps. Returns how many were kept.
+
+    The rules run in a scratch store whose default graph starts as a copy of ALL_GRAPH: every rule then reads and
+    writes one graph, which Oxigraph does several times faster than reading a merge of graphs. What is left once
+    the copy is taken out again is what was entailed.
+    """
+    rules = Rules.from_ontology(ontology)
+    all_graph, inferred = ox.NamedNode(str(ALL_GRAPH)), ox.NamedNode(str(INFERRED_GRAPH))
+    default = ox.DefaultGraph()
+    scratch = ox.Store()
+    scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default)
+                        for t in store.quads_for_pattern(None, None, None, all_graph))
+    saturate(scratch, rules)
+    for t in store.quads_for_pattern(None, None, None, all_graph):
+        scratch.remove(ox.Quad(t.subject, t.predicate, t.object, default))
+    ontology_nodes = {term for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
+                      for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
+    store.update(f"CLEAR SILENT GRAPH <{inferred.value}>")
+    store.bulk_extend(_kept(scratch, ontology_nodes, inferred))
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, inferred))
+
+
+def entailments(asserted: Graph, ontology: Graph) -> Graph:
+    """The same kept entailments as reason.entailments (owlrl), for rdflib graphs: infer_into on a scratch store."""
+    store = ox.Store()
+    all_graph, onto_graph = ox.NamedNode(str(ALL_GRAPH)), ox.NamedNode(str(ONTOLOGY_GRAPH))
+    store.bulk_extend(_quads(asserted, all_graph))
+    store.bulk_extend(_quads(ontology, all_graph, onto_graph))
+    infer_into(store, ontology)
+    kept = Graph()
+    bind_prefixes(kept)
+    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(INFERRED_GRAPH))):
+        kept.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+    return kept
 
 
 def _quads(graph: Graph, *graphs: ox.NamedNode | ox.DefaultGraph) -> Iterable[ox.Quad]:
@@ -161,28 +325,6 @@ def _quads(graph: Graph, *graphs: ox.NamedNode | ox.DefaultGraph) -> Iterable[ox
         triple = (to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
         for g in graphs:
             yield ox.Quad(*triple, g)  # type: ignore[arg-type]
-
-
-def entailments(asserted: Graph, ontology: Graph) -> Graph:
-    """The same kept entailments as reason.entailments (owlrl), computed from the ontology's axioms only."""
-    rules = Rules.from_ontology(ontology)
-    store = ox.Store()
-    store.bulk_extend(_quads(asserted, ox.DefaultGraph(), _ASSERTED))
-    store.bulk_extend(_quads(ontology, ox.DefaultGraph(), _ONTOLOGY))
-    saturate(store, rules)
-    data_nodes = {s for s in asserted.subjects() if isinstance(s, BNode)}
-    data_nodes |= {o for o in asserted.objects() if isinstance(o, BNode)}
-    new = store.query(
-        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER NOT EXISTS {{ GRAPH <{_ASSERTED.value}> {{ ?s ?p ?o }} }} "
-        f"FILTER NOT EXISTS {{ GRAPH <{_ONTOLOGY.value}> {{ ?s ?p ?o }} }} }}"
-    )
-    kept = Graph()
-    bind_prefixes(kept)
-    for row in new:  # type: ignore[union-attr]
-        triple = (to_rdflib(row[0]), to_rdflib(row[1]), to_rdflib(row[2]))
-        if is_kept(triple, data_nodes):
-            kept.add(triple)  # type: ignore[arg-type]
-    return kept
 
 
 def _direct_supers(ontology: Graph, sub: URIRef, equivalent: URIRef) -> dict[URIRef, set[URIRef]]:

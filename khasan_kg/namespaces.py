@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VANN, XSD
 
 KH = Namespace("https://w3id.org/khasan/ontology#")
@@ -12,6 +12,13 @@ PASSAGE = Namespace(ID + "passage/55b75445-")
 DOC = Namespace(ID + "document/")
 SOURCE_DOC = DOC["source-55b75445"]
 GRAPH_NS = Namespace(ID + "graph/")
+
+# Graphs the build adds beside the asserted data (default graph and one graph per passage).
+ONTOLOGY_GRAPH = URIRef(ONTOLOGY_IRI)  # the ontology, as published
+INFERRED_GRAPH = GRAPH_NS["inferred"]  # the kept entailments
+DERIVED_GRAPH = GRAPH_NS["derived"]  # provenance and OWL-Time the build derives; exported in the default graph
+ALL_GRAPH = GRAPH_NS["all"]  # asserted + derived + ontology merged as a set: the default graph of queries
+BUILD_GRAPHS = frozenset(str(g) for g in (ONTOLOGY_GRAPH, INFERRED_GRAPH, DERIVED_GRAPH, ALL_GRAPH))
 
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
 SCHEMA = Namespace("https://schema.org/")

@@ -10,45 +10,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
 
 from .errors import InputError, UsageError
-from .export import INFERRED_GRAPH
-from .namespaces import GRAPH_NS
 
-# Every asserted triple (default graph, passages, ontology) merged once: queries use it as their default graph.
+# ALL_GRAPH: every asserted triple (default graph, passages, ontology) merged once, the default graph of queries.
 # Oxigraph's "union of all graphs" is a bag — a fact restated by three passages would come back three times.
-ALL_GRAPH = GRAPH_NS["all"]
+from .namespaces import ALL_GRAPH, INFERRED_GRAPH
+from .terms import Term, to_oxigraph, to_rdflib
 
-Term = URIRef | Literal | BNode
-
-
-def to_rdflib(term: object) -> Term | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unexpected term {term!r}")
-
-
-def to_oxigraph(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"unexpected term {term!r}")
+__all__ = ["ALL_GRAPH", "GraphStore", "Results", "Term", "merge_all", "to_oxigraph", "to_rdflib"]
 
 
 class Results:
