@@ -19,7 +19,7 @@ from .describe import Description
 from .describe import describe as _describe
 from .load import load
 from .paths import Project
-from .store import GraphStore, Results, dataset_to_nquads
+from .store import GraphStore, Results
 from .validate import Report, validate_loaded
 
 DEFAULT_OUT = Path("dist")
@@ -97,7 +97,7 @@ def open_store(project: Project | None = None, dist: Path | str | None = None) -
 
 
 def store_from_build(result: _build.Build) -> GraphStore:
-    return GraphStore.from_nquads(dataset_to_nquads(result.dataset()))
+    return GraphStore.from_nquads(result.nquads())
 
 
 def query(name: str, store: GraphStore | None = None, project: Project | None = None, **params: str) -> Results:

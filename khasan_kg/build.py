@@ -25,15 +25,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from . import __version__
 from .errors import NotConforming
-from .export import (
-    export_quads,
-    ordered_triples,
-    write_atomically,
-    write_jsonld_file,
-    write_ntriples,
-    write_trig,
-    write_turtle,
-)
+from .export import dataset_nquads, sorted_ntriples, write_atomically, write_jsonld_file, write_trig, write_turtle
 from .fastreason import infer_into
 from .load import Loaded, load
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, bind_prefixes
@@ -102,10 +94,13 @@ class Build:
     def derived(self) -> Graph:
         return self._graph(_DERIVED)
 
+    def nquads(self) -> bytes:
+        """The export dataset as N-Quads: editorial and derived triples in the default graph, one named graph per
+        passage, the ontology and the kept entailments in graphs of their own."""
+        return dataset_nquads(self.store, inferred=self.reasoned)
+
     def quads(self) -> list[ox.Quad]:
-        """The export dataset as Oxigraph quads: editorial and derived triples in the default graph, one named
-        graph per passage, the ontology and the kept entailments in graphs of their own."""
-        return export_quads(self.store, inferred=self.reasoned)
+        return list(ox.parse(self.nquads(), format=ox.RdfFormat.N_QUADS))  # type: ignore[arg-type]
 
     def dataset(self) -> Dataset:
         """The export dataset as an rdflib Dataset."""
@@ -131,21 +126,21 @@ class Build:
         return counts
 
     def write(self, out_dir: Path) -> list[Path]:
-        asserted = ordered_triples(self.store, [_ALL])
-        inferred = ordered_triples(self.store, [_ALL, _INFERRED]) if self.reasoned else asserted
+        asserted = sorted_ntriples(self.store, [_ALL])
+        inferred = sorted_ntriples(self.store, [_ALL, _INFERRED]) if self.reasoned else asserted
         info = {
             "version": __version__,
             "inputs": input_digest(self.loaded.project, self.loaded.files),
-            "triples": len(asserted),
-            "triples_inferred": len(inferred),
+            "triples": asserted.count(b"\n"),
+            "triples_inferred": inferred.count(b"\n"),
             "timings": self.timings,
         }
         writers = {
             "khasan.ttl": lambda p: write_turtle(asserted, p),
             "khasan-inferred.ttl": lambda p: write_turtle(inferred, p),
-            "khasan.nt": lambda p: write_ntriples(asserted, p),
+            "khasan.nt": lambda p: p.write_bytes(asserted),
             "khasan.jsonld": lambda p: write_jsonld_file(asserted, p),
-            "khasan.trig": lambda p: write_trig(self.quads(), p),
+            "khasan.trig": lambda p: write_trig(self.nquads(), p),
             "build-info.json": lambda p: p.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8"),
         }
         write_atomically(out_dir, writers)

@@ -35,8 +35,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     counts = result.entity_counts()
     print(
-        f"Built {args.out}/ in {time.perf_counter() - t0:.2f} s: {len(result.asserted)} triples asserted, "
-        f"{len(result.inferred or [])} entailments kept"
+        f"Built {args.out}/ in {time.perf_counter() - t0:.2f} s: {result.triple_count} triples asserted, "
+        f"{result.inferred_count} entailments kept"
     )
     print("Validation: conforms")
     print("Time per phase: " + ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items()))

@@ -62,69 +62,72 @@ def to_trig(dataset: Dataset) -> bytes:
 
 
 # ---------------------------------------------------------------- writing from the build store
-# Each file is written by Oxigraph from triples put in order by Oxigraph (ORDER BY in SPARQL): subjects in IRI
-# order, blank nodes last, and in each subject block rdf:type first, then rdfs:label, then the rest.
+# Oxigraph writes N-Triples; the lines are sorted as bytes (in C, a second for a million lines), which groups
+# each subject's statements; Turtle, TriG and JSON-LD are written from those sorted lines. Sorting makes two
+# builds of the same input byte-identical: blank nodes carry labels derived from their content (load.stable_quads).
+# Within a subject, rdf:type sorts first and rdfs:label next, so each block reads "what it is, what it is called".
 
-_TYPE, _LABEL = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(RDFS.label))
-
-
-def ordered_triples(store: ox.Store, graphs: list[ox.NamedNode]) -> list[ox.Triple]:
-    """The union of ``graphs`` (disjoint sets, as the build keeps them), in the order the files are written in:
-    subjects in IRI order with blank nodes last, and in each subject block rdf:type, then rdfs:label, first."""
-    rows = store.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o", default_graph=graphs)
-    blank: list[ox.Triple] = []
-    named: list[ox.Triple] = []
-    block: list[ox.Triple] = []
-    subject = None
-    for s, p, o in rows:  # type: ignore[misc]
-        if s != subject:
-            _flush(block, blank if isinstance(subject, ox.BlankNode) else named)
-            block, subject = [], s
-        block.append(ox.Triple(s, p, o))
-    _flush(block, blank if isinstance(subject, ox.BlankNode) else named)
-    return named + blank  # SPARQL orders blank nodes before IRIs; readers look for named things first
+_TYPE_NT = f" <{RDF.type}> ".encode()
+_LABEL_NT = f" <{RDFS.label}> ".encode()
+_FIRST, _SECOND = b" <\x01> ", b" <\x02> "  # never in N-Triples: Oxigraph escapes control characters
 
 
-def _flush(block: list[ox.Triple], into: list[ox.Triple]) -> None:
-    if block and block[0].predicate != _TYPE:  # ORDER BY puts rdf:type first only among http://www.w3.org terms
-        block.sort(key=lambda t: (t.predicate != _TYPE, t.predicate != _LABEL))  # stable: keeps ?p ?o order
-    elif len(block) > 1 and any(t.predicate == _LABEL for t in block):
-        block.sort(key=lambda t: (t.predicate != _TYPE, t.predicate != _LABEL))
-    into.extend(block)
+def sorted_ntriples(store: ox.Store, graphs: list[ox.NamedNode | ox.DefaultGraph]) -> bytes:
+    """The union of ``graphs`` as N-Triples, one statement per line, sorted, blank-node subjects last."""
+    data = store.query("CONSTRUCT WHERE { ?s ?p ?o }", default_graph=graphs).serialize(  # type: ignore[union-attr]
+        format=ox.RdfFormat.N_TRIPLES)
+    assert data is not None
+    return _sorted_lines(data)
 
 
-def export_quads(store: ox.Store, *, inferred: bool) -> list[ox.Quad]:
-    """The published dataset: editorial and derived triples in the default graph, one graph per passage, the
-    ontology and (with ``inferred``) the kept entailments in graphs of their own; in a stable order."""
-    default = ox.DefaultGraph()
-    derived, merged = ox.NamedNode(str(DERIVED_GRAPH)), ox.NamedNode(str(ALL_GRAPH))
-    skip = {merged} | (set() if inferred else {ox.NamedNode(str(INFERRED_GRAPH))})
-    quads = [ox.Quad(t.subject, t.predicate, t.object, default)
-             for t in ordered_triples(store, [default, derived])]  # type: ignore[list-item]
-    names = sorted((g for g in store.named_graphs() if g not in skip and g != derived), key=lambda g: str(g))
-    for name in names:
-        quads += [ox.Quad(t.subject, t.predicate, t.object, name)
-                  for t in ordered_triples(store, [name])]  # type: ignore[list-item]
-    return quads
+def _sorted_lines(data: bytes) -> bytes:
+    data = data.replace(_TYPE_NT, _FIRST).replace(_LABEL_NT, _SECOND)
+    lines = sorted(set(data.split(b"\n")) - {b""})
+    out = b"\n".join(lines) + b"\n" if lines else b""
+    return out.replace(_FIRST, _TYPE_NT).replace(_SECOND, _LABEL_NT)
 
 
-def write_turtle(triples: list[ox.Triple], path: Path) -> None:
-    ox.serialize(triples, output=str(path), format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
+    """N-Triples lines as N-Quads lines of ``graph`` (a raw newline only ever ends a line in N-Triples)."""
+    return ntriples.replace(b" .\n", f" <{graph.value}> .\n".encode())
 
 
-def write_ntriples(triples: list[ox.Triple], path: Path) -> None:
-    ox.serialize(triples, output=str(path), format=ox.RdfFormat.N_TRIPLES)
+def dataset_nquads(store: ox.Store, *, inferred: bool) -> bytes:
+    """The published dataset as N-Quads, graph by graph, each sorted: editorial and derived triples in the
+    default graph, then one graph per passage, the ontology and (with ``inferred``) the kept entailments."""
+    derived, merged, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
+    parts = [sorted_ntriples(store, [ox.DefaultGraph(), derived])]
+    skip = {merged, derived, inferred_graph}
+    names = sorted((g for g in store.named_graphs() if g not in skip), key=lambda g: g.value)
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    passages = [g for g in names if g != ontology]
+    # every passage at once: one N-Quads text, its lines sorted by graph name, then by statement
+    text = ox.serialize((q for g in passages for q in store.quads_for_pattern(None, None, None, g)),
+                        format=ox.RdfFormat.N_QUADS)
+    lines = [line for line in (text or b"").split(b"\n") if line]
+    lines.sort(key=lambda line: (line[line.rindex(b" <"):], line))
+    if lines:
+        parts.append(b"\n".join(lines) + b"\n")
+    for g in ([ontology] if ontology in names else []) + ([inferred_graph] if inferred else []):
+        parts.append(_in_graph(sorted_ntriples(store, [g]), g))
+    return b"".join(parts)
 
 
-def write_trig(quads: list[ox.Quad], path: Path) -> None:
-    ox.serialize(quads, output=str(path), format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
+def write_turtle(ntriples: bytes, path: Path) -> None:
+    ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), output=str(path), format=ox.RdfFormat.TURTLE,
+                 prefixes=dict(PREFIXES))
 
 
-def write_jsonld_file(triples: list[ox.Triple], path: Path) -> None:
+def write_trig(nquads: bytes, path: Path) -> None:
+    ox.serialize(ox.parse(nquads, format=ox.RdfFormat.N_QUADS), output=str(path), format=ox.RdfFormat.TRIG,
+                 prefixes=dict(PREFIXES))
+
+
+def write_jsonld_file(ntriples: bytes, path: Path) -> None:
     from .jsonld import write_jsonld
 
     with path.open("wb") as out:
-        write_jsonld(triples, load_context(), out)
+        write_jsonld(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), load_context(), out)  # type: ignore[arg-type]
 
 
 def write_atomically(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> None:

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from .build import Build
 from .export import staging_dir, swap_in
-from .store import dataset_to_nquads, merge_all
+from .store import merge_all
 
 
 def write_store(result: Build, path: Path) -> Path:
@@ -21,7 +21,7 @@ def write_store(result: Build, path: Path) -> Path:
     staging = staging_dir(path)
     try:
         store = ox.Store(str(staging))
-        store.bulk_load(dataset_to_nquads(result.dataset()), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(result.nquads(), format=ox.RdfFormat.N_QUADS)
         merge_all(store)
         store.optimize()
         store.flush()

@@ -43,8 +43,8 @@ def hang(real):
     return slow
 
 if fault == "hang-in-writer":
-    build.to_jsonld = hang(build.to_jsonld)         # a dist/ file half way through the writers
-    persist.dataset_to_nquads = hang(persist.dataset_to_nquads)
+    build.write_jsonld_file = hang(build.write_jsonld_file)  # a dist/ file half way through the writers
+    build.Build.nquads = hang(build.Build.nquads)  # the store half loaded
 elif fault == "die-after-moving-the-old-output":
     real_replace = os.replace
     def replace(src, dst, *args, **kwargs):
@@ -55,8 +55,8 @@ elif fault == "die-after-moving-the-old-output":
 elif fault == "raise-in-writer":
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device (injected)")
-    build.to_jsonld = boom
-    persist.dataset_to_nquads = boom
+    build.write_jsonld_file = boom
+    build.Build.nquads = boom
 result = api.build(root / "dist" if target == "dist" else None, Project(root),
                    store=out if target == "store" else None)
 print("done")
