@@ -26,6 +26,7 @@ PREFIXES = """@prefix kh: <https://w3id.org/khasan/ontology#> .
 @prefix fig: <https://w3id.org/khasan/id/figure/> .
 @prefix asg: <https://w3id.org/khasan/id/assignment/> .
 @prefix rank: <https://w3id.org/khasan/id/rank/> .
+@prefix deco: <https://w3id.org/khasan/id/decoration/> .
 @prefix psg: <https://w3id.org/khasan/id/passage/55b75445-> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -104,6 +105,7 @@ def generate(target_triples: int, seed: int = 1938, sources: str | None = None) 
     w.editorial("person:chumakov", ("a", "kh:Person"), ("rdfs:label", '"Sergey Chumakov"@en'))
     w.editorial("rank:gen-colonel", ("a", "kh:Rank"), ("rdfs:label", '"colonel (generated)"@en'))
     w.editorial("equip:gen-tank", ("a", "kh:TankModel"), ("rdfs:label", '"generated tank model"@en'))
+    w.editorial("deco:gen-order", ("a", "kh:Decoration"), ("rdfs:label", '"Order of the Generated Banner"@en'))
     samples: dict[str, str] = {"equipment": "equip:gen-tank", "side": f"actor:{SIDES[0][0]}"}
     fronts = 0
     while w.triples < target_triples:
@@ -132,6 +134,8 @@ def _front(w: _Writer, rng: random.Random, f: int, side: str, samples: dict[str,
             w.stated(iri, ("kh:directlySubordinateTo", parent))
         if cls in COMMANDED:
             _command(w, rng, iri, f, path, side)
+        if cls == "Regiment":
+            _award(w, rng, iri, f, path, side)
         if cls == "Battalion":
             _battle(w, rng, iri, f, path, side, region)
         if cls == "Company" and "unit" not in samples:
@@ -165,8 +169,22 @@ def _battle(w: _Writer, rng: random.Random, unit: str, f: int, path: str, side: 
                      f"kh:side actor:{enemy} ; kh:participantRole kh:{roles[1]} ]")
     w.stated(event, ("kh:date", _date(rng)), ("kh:location", place), ("kh:equipmentUsed", "equip:gen-tank"),
              ("kh:participation", participation), extra=7)
-    w.stated(f"fig:gen-{f}-{path}", ("a", "kh:Figure"), ("kh:killed", str(rng.randrange(0, 400))),
+    killed = rng.randrange(0, 400)
+    w.stated(f"fig:gen-{f}-{path}", ("a", "kh:Figure"), ("kh:killed", str(killed)),
              ("kh:about", event), ("kh:side", f"actor:{side}"), ("kh:qualifier", '"about"'))
+    if rng.random() < 0.25:  # another passage gives another number: a disagreement, kept side by side
+        w.stated(f"fig:gen-{f}-{path}-other", ("a", "kh:Figure"), ("kh:killed", str(killed + rng.randrange(1, 60))),
+                 ("kh:about", event), ("kh:side", f"actor:{side}"))
+
+
+def _award(w: _Writer, rng: random.Random, unit: str, f: int, path: str, side: str) -> None:
+    """An order conferred on a regiment, and how many of its soldiers were decorated."""
+    award = f"event:gen-award-{f}-{path}"
+    w.editorial(award, ("a", "kh:AwardEvent"), ("rdfs:label", f'"Award to regiment {f}.{path}"@en'))
+    w.stated(award, ("kh:decoration", "deco:gen-order"), ("kh:awardedTo", unit),
+             ("kh:begin", f'"1938-{rng.randrange(9, 13):02d}-{rng.randrange(1, 28):02d}"^^xsd:date'))
+    w.stated(f"fig:gen-award-{f}-{path}", ("a", "kh:Figure"), ("kh:awardCount", str(rng.randrange(5, 500))),
+             ("kh:about", award), ("kh:side", f"actor:{side}"))
 
 
 def make_project(out: Path, target_triples: int, seed: int = 1938, root: Path = ROOT) -> Generated:

@@ -20,12 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import XSD
 
 from . import __version__
 from .errors import NotConforming
-from .export import dataset_nquads, sorted_ntriples, write_atomically, write_jsonld_file, write_trig, write_turtle
+from .export import (
+    DERIVED_INTEGER_TYPES,
+    dataset_nquads,
+    sorted_ntriples,
+    write_atomically,
+    write_jsonld_file,
+    write_trig,
+    write_turtle,
+)
 from .fastreason import infer_into
 from .load import Loaded, load
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, bind_prefixes
@@ -74,8 +83,15 @@ class Build:
         bind_prefixes(g)
         for name in graphs:
             for q in self.store.quads_for_pattern(None, None, None, name):
-                g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+                g.add(self._triple(q))
         return g
+
+    def _triple(self, q: ox.Quad) -> tuple:  # type: ignore[type-arg]
+        """A quad's triple in rdflib terms, with the integer datatypes the store flattened given back."""
+        o = to_rdflib(q.object)
+        if isinstance(o, Literal) and o.datatype == XSD.integer and q.predicate.value in self.integer_types:
+            o = Literal(str(o), datatype=URIRef(self.integer_types[q.predicate.value]))
+        return to_rdflib(q.subject), to_rdflib(q.predicate), o
 
     @property
     def asserted(self) -> Graph:
@@ -97,7 +113,12 @@ class Build:
     def nquads(self) -> bytes:
         """The export dataset as N-Quads: editorial and derived triples in the default graph, one named graph per
         passage, the ontology and the kept entailments in graphs of their own."""
-        return dataset_nquads(self.store, inferred=self.reasoned)
+        return dataset_nquads(self.store, inferred=self.reasoned, integer_types=self.integer_types)
+
+    @property
+    def integer_types(self) -> dict[str, str]:
+        """Predicates whose integers the store flattened to xsd:integer, with the datatype they were given."""
+        return {**DERIVED_INTEGER_TYPES, **self.loaded.typed_integers}
 
     def quads(self) -> list[ox.Quad]:
         return list(ox.parse(self.nquads(), format=ox.RdfFormat.N_QUADS))  # type: ignore[arg-type]
@@ -110,7 +131,7 @@ class Build:
             g = q.graph_name
             target = ds.graph(DATASET_DEFAULT_GRAPH_ID) if isinstance(g, ox.DefaultGraph) else ds.graph(
                 to_rdflib(g))  # type: ignore[arg-type]
-            target.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+            target.add(self._triple(q))
         return ds
 
     def entity_counts(self) -> Counter[str]:
@@ -126,8 +147,8 @@ class Build:
         return counts
 
     def write(self, out_dir: Path) -> list[Path]:
-        asserted = sorted_ntriples(self.store, [_ALL])
-        inferred = sorted_ntriples(self.store, [_ALL, _INFERRED]) if self.reasoned else asserted
+        asserted = sorted_ntriples(self.store, [_ALL], self.integer_types)
+        inferred = sorted_ntriples(self.store, [_ALL, _INFERRED], self.integer_types) if self.reasoned else asserted
         info = {
             "version": __version__,
             "inputs": input_digest(self.loaded.project, self.loaded.files),

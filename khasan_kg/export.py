@@ -10,6 +10,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF, RDFS, XSD
 
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES  # noqa: F401 (re-exported)
 
@@ -72,12 +73,14 @@ _LABEL_NT = f" <{RDFS.label}> ".encode()
 _FIRST, _SECOND = b" <\x01> ", b" <\x02> "  # never in N-Triples: Oxigraph escapes control characters
 
 
-def sorted_ntriples(store: ox.Store, graphs: list[ox.NamedNode | ox.DefaultGraph]) -> bytes:
-    """The union of ``graphs`` as N-Triples, one statement per line, sorted, blank-node subjects last."""
+def sorted_ntriples(store: ox.Store, graphs: list[ox.NamedNode | ox.DefaultGraph],
+                    integer_types: dict[str, str] | None = None) -> bytes:
+    """The union of ``graphs`` as N-Triples, one statement per line, sorted, blank-node subjects last;
+    ``integer_types`` (predicate → datatype) restores integer datatypes the store has flattened."""
     data = store.query("CONSTRUCT WHERE { ?s ?p ?o }", default_graph=graphs).serialize(  # type: ignore[union-attr]
         format=ox.RdfFormat.N_TRIPLES)
     assert data is not None
-    return _sorted_lines(data)
+    return _sorted_lines(restore_integer_types(data, integer_types or {}))
 
 
 def _sorted_lines(data: bytes) -> bytes:
@@ -87,16 +90,38 @@ def _sorted_lines(data: bytes) -> bytes:
     return out.replace(_FIRST, _TYPE_NT).replace(_SECOND, _LABEL_NT)
 
 
+# What the build derives with a derived integer type (Web Annotation's offsets, our line numbers): the store
+# hands them back as xsd:integer, the exports write them as declared.
+DERIVED_INTEGER_TYPES = {
+    "http://www.w3.org/ns/oa#start": str(XSD.nonNegativeInteger),
+    "http://www.w3.org/ns/oa#end": str(XSD.nonNegativeInteger),
+    "https://w3id.org/khasan/ontology#line": str(XSD.positiveInteger),
+}
+_INTEGER_NT = b'"^^<http://www.w3.org/2001/XMLSchema#integer>'
+
+
+def restore_integer_types(data: bytes, types: dict[str, str]) -> bytes:
+    """N-Triples/N-Quads with the integers of the given predicates typed as declared (see DERIVED_INTEGER_TYPES)."""
+    if not types or _INTEGER_NT not in data:
+        return data
+    for predicate, datatype in sorted(types.items()):
+        pattern = re.compile(rb'( <' + re.escape(predicate.encode()) + rb'> "[+-]?[0-9]+)"\^\^<http://www\.w3\.org/'
+                             rb'2001/XMLSchema#integer>')
+        data = pattern.sub(rb'\1"^^<' + datatype.encode() + rb'>', data)
+    return data
+
+
 def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
     """N-Triples lines as N-Quads lines of ``graph`` (a raw newline only ever ends a line in N-Triples)."""
     return ntriples.replace(b" .\n", f" <{graph.value}> .\n".encode())
 
 
-def dataset_nquads(store: ox.Store, *, inferred: bool) -> bytes:
+def dataset_nquads(store: ox.Store, *, inferred: bool, integer_types: dict[str, str] | None = None) -> bytes:
     """The published dataset as N-Quads, graph by graph, each sorted: editorial and derived triples in the
     default graph, then one graph per passage, the ontology and (with ``inferred``) the kept entailments."""
     derived, merged, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
-    parts = [sorted_ntriples(store, [ox.DefaultGraph(), derived])]
+    types = integer_types or {}
+    parts = [sorted_ntriples(store, [ox.DefaultGraph(), derived], types)]
     skip = {merged, derived, inferred_graph}
     names = sorted((g for g in store.named_graphs() if g not in skip), key=lambda g: g.value)
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
@@ -104,12 +129,12 @@ def dataset_nquads(store: ox.Store, *, inferred: bool) -> bytes:
     # every passage at once: one N-Quads text, its lines sorted by graph name, then by statement
     text = ox.serialize((q for g in passages for q in store.quads_for_pattern(None, None, None, g)),
                         format=ox.RdfFormat.N_QUADS)
-    lines = [line for line in (text or b"").split(b"\n") if line]
+    lines = [line for line in restore_integer_types(text or b"", types).split(b"\n") if line]
     lines.sort(key=lambda line: (line[line.rindex(b" <"):], line))
     if lines:
         parts.append(b"\n".join(lines) + b"\n")
     for g in ([ontology] if ontology in names else []) + ([inferred_graph] if inferred else []):
-        parts.append(_in_graph(sorted_ntriples(store, [g]), g))
+        parts.append(_in_graph(sorted_ntriples(store, [g], types), g))
     return b"".join(parts)
 
 

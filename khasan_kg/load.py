@@ -71,6 +71,9 @@ class Loaded:
     files: list[Path]
     project: Project
     locator: TripleLocator = field(repr=False, default=None)  # type: ignore[assignment]
+    # Oxigraph's store keeps xsd:nonNegativeInteger & co. as xsd:integer (oxigraph issue #526): which predicates
+    # the input wrote with such a datatype, so that the exports can write them back as they were given
+    typed_integers: dict[str, str] = field(default_factory=dict)
     _dataset: Dataset | None = field(default=None, repr=False)
     _ontology: Graph | None = field(default=None, repr=False)
 
@@ -140,10 +143,13 @@ def load(project: Project | None = None, files: list[Path] | None = None, *, eng
     data: list[ox.Quad] = []
     for path in files:
         data += parse(project, path)
+    data = stable_quads(data)
     store = ox.Store()
-    store.bulk_extend(stable_quads(data))
+    store.bulk_extend(data)
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ONTOLOGY_NODE) for q in ontology)
-    return Loaded(store, list(files), project, TripleLocator(project, list(files)))
+    typed = {q.predicate.value: q.object.datatype.value for q in data
+             if isinstance(q.object, ox.Literal) and q.object.datatype in _DERIVED_INTEGERS}
+    return Loaded(store, list(files), project, TripleLocator(project, list(files)), typed)
 
 
 def _read(path: Path, display: str) -> str:
@@ -231,6 +237,9 @@ def stable_quads(quads: list[ox.Quad]) -> list[ox.Quad]:
 
 
 _DECIMAL = ox.NamedNode(str(XSD.decimal))
+_DERIVED_INTEGERS = {ox.NamedNode(str(XSD) + t) for t in (
+    "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger", "long", "int", "short",
+    "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
 
 
 def _canonical_decimal(lit: ox.Literal) -> ox.Literal:
