@@ -5,7 +5,8 @@ Everything happens in one Oxigraph store (``Loaded.store``), graph by graph:
 - the default graph and one graph per passage: the asserted data, as written;
 - ONTOLOGY_GRAPH: the ontology; DERIVED_GRAPH: provenance and OWL-Time the build derives;
 - ALL_GRAPH: those merged as a set (what SHACL validates and what queries see);
-- INFERRED_GRAPH: the kept entailments.
+- and, in a store of their own (``Build.entailed``, default graph), the kept entailments: published as
+  INFERRED_GRAPH.
 
 rdflib graphs are made only when a caller asks for one (``Build.asserted`` …) or on the reference path.
 """
@@ -35,7 +36,7 @@ from .export import (
     write_trig,
     write_turtle,
 )
-from .fastreason import infer_into
+from .fastreason import infer
 from .load import Loaded, load
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, bind_prefixes
 from .paths import Project
@@ -58,7 +59,7 @@ class Build:
 
     loaded: Loaded
     report: Report
-    reasoned: bool = False
+    entailed: ox.Store | None = None  # the kept entailments, in its default graph
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -74,15 +75,21 @@ class Build:
         return self.count(_ALL)
 
     @property
+    def reasoned(self) -> bool:
+        return self.entailed is not None
+
+    @property
     def inferred_count(self) -> int:
-        return self.count(_INFERRED) if self.reasoned else 0
+        return len(self.entailed) if self.entailed is not None else 0
 
     # rdflib views, made on demand (tests, the reference comparisons, notebook users)
     def _graph(self, *graphs: ox.NamedNode) -> Graph:
         g = Graph()
         bind_prefixes(g)
         for name in graphs:
-            for q in self.store.quads_for_pattern(None, None, None, name):
+            source = self.entailed if name == _INFERRED and self.entailed is not None else self.store
+            graph = ox.DefaultGraph() if source is self.entailed else name
+            for q in source.quads_for_pattern(None, None, None, graph):
                 g.add(self._triple(q))
         return g
 
@@ -113,7 +120,7 @@ class Build:
     def nquads(self) -> bytes:
         """The export dataset as N-Quads: editorial and derived triples in the default graph, one named graph per
         passage, the ontology and the kept entailments in graphs of their own."""
-        return dataset_nquads(self.store, inferred=self.reasoned, integer_types=self.integer_types)
+        return dataset_nquads(self.store, entailed=self.entailed, integer_types=self.integer_types)
 
     @property
     def integer_types(self) -> dict[str, str]:
@@ -147,8 +154,9 @@ class Build:
         return counts
 
     def write(self, out_dir: Path) -> list[Path]:
-        asserted = sorted_ntriples(self.store, [_ALL], self.integer_types)
-        inferred = sorted_ntriples(self.store, [_ALL, _INFERRED], self.integer_types) if self.reasoned else asserted
+        asserted = sorted_ntriples([(self.store, _ALL)], self.integer_types)
+        inferred = (sorted_ntriples([(self.store, _ALL), (self.entailed, ox.DefaultGraph())], self.integer_types)
+                    if self.entailed is not None else asserted)
         info = {
             "version": __version__,
             "inputs": input_digest(self.loaded.project, self.loaded.files),
@@ -234,12 +242,11 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
         if reference:
             asserted = build.asserted
             ontology = loaded.ontology
-            kept = entailments(asserted - ontology, ontology)
-            loaded.store.bulk_extend(
-                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), _INFERRED)  # type: ignore[arg-type]
-                for s, p, o in kept)
+            entailed = ox.Store()
+            entailed.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+                                 for s, p, o in entailments(asserted - ontology, ontology))
+            build.entailed = entailed
         else:
-            infer_into(loaded.store, loaded.ontology)
-        build.reasoned = True
+            build.entailed = infer(loaded.store, loaded.ontology)
         timings["reason"] = time.perf_counter() - t0
     return build

@@ -73,14 +73,18 @@ _LABEL_NT = f" <{RDFS.label}> ".encode()
 _FIRST, _SECOND = b" <\x01> ", b" <\x02> "  # never in N-Triples: Oxigraph escapes control characters
 
 
-def sorted_ntriples(store: ox.Store, graphs: list[ox.NamedNode | ox.DefaultGraph],
-                    integer_types: dict[str, str] | None = None) -> bytes:
-    """The union of ``graphs`` as N-Triples, one statement per line, sorted, blank-node subjects last;
-    ``integer_types`` (predicate → datatype) restores integer datatypes the store has flattened."""
-    data = store.query("CONSTRUCT WHERE { ?s ?p ?o }", default_graph=graphs).serialize(  # type: ignore[union-attr]
-        format=ox.RdfFormat.N_TRIPLES)
-    assert data is not None
-    return _sorted_lines(restore_integer_types(data, integer_types or {}))
+Source = tuple[ox.Store, ox.NamedNode | ox.DefaultGraph]
+
+
+def sorted_ntriples(sources: list[Source], integer_types: dict[str, str] | None = None) -> bytes:
+    """The union of the (store, graph) ``sources`` as N-Triples, one statement per line, sorted, blank-node
+    subjects last; ``integer_types`` (predicate → datatype) restores integer datatypes the store has flattened."""
+    parts = []
+    for store, graph in sources:
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        assert data is not None
+        parts.append(data)
+    return _sorted_lines(restore_integer_types(b"".join(parts), integer_types or {}))
 
 
 def _sorted_lines(data: bytes) -> bytes:
@@ -116,12 +120,14 @@ def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
     return ntriples.replace(b" .\n", f" <{graph.value}> .\n".encode())
 
 
-def dataset_nquads(store: ox.Store, *, inferred: bool, integer_types: dict[str, str] | None = None) -> bytes:
+def dataset_nquads(store: ox.Store, *, entailed: ox.Store | None = None,
+                   integer_types: dict[str, str] | None = None) -> bytes:
     """The published dataset as N-Quads, graph by graph, each sorted: editorial and derived triples in the
-    default graph, then one graph per passage, the ontology and (with ``inferred``) the kept entailments."""
+    default graph, then one graph per passage, the ontology and (from the default graph of ``entailed``) the kept
+    entailments."""
     derived, merged, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
     types = integer_types or {}
-    parts = [sorted_ntriples(store, [ox.DefaultGraph(), derived], types)]
+    parts = [sorted_ntriples([(store, ox.DefaultGraph()), (store, derived)], types)]
     skip = {merged, derived, inferred_graph}
     names = sorted((g for g in store.named_graphs() if g not in skip), key=lambda g: g.value)
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
@@ -133,8 +139,10 @@ def dataset_nquads(store: ox.Store, *, inferred: bool, integer_types: dict[str, 
     lines.sort(key=lambda line: (line[line.rindex(b" <"):], line))
     if lines:
         parts.append(b"\n".join(lines) + b"\n")
-    for g in ([ontology] if ontology in names else []) + ([inferred_graph] if inferred else []):
-        parts.append(_in_graph(sorted_ntriples(store, [g], types), g))
+    if ontology in names:
+        parts.append(_in_graph(sorted_ntriples([(store, ontology)], types), ontology))
+    if entailed is not None:
+        parts.append(_in_graph(sorted_ntriples([(entailed, ox.DefaultGraph())], types), inferred_graph))
     return b"".join(parts)
 
 

@@ -260,36 +260,34 @@ def _counts(store: ox.Store, predicates: set[URIRef]) -> dict[URIRef, int]:
     return {p: found.get(p, 0) for p in predicates}
 
 
-def _kept(quads: Iterable[ox.Quad], ontology_nodes: set[ox.BlankNode], into: ox.NamedNode) -> Iterable[ox.Quad]:
-    """What reason.is_kept keeps, moved into graph ``into``: statements about our instances and the data's blank
-    nodes, without reflexive owl:sameAs, types every resource has, or the ontology's own blank nodes as values."""
-    noise = {ox.NamedNode(str(t)) for t in _NOISE_TYPES}
-    dropped = {ox.NamedNode(str(p)) for p in (OWL.differentFrom, OWL.topObjectProperty, OWL.topDataProperty)}
-    same_as, type_ = ox.NamedNode(str(OWL.sameAs)), ox.NamedNode(str(RDF.type))
-    for q in quads:
-        s, p, o = q.subject, q.predicate, q.object
-        if isinstance(s, ox.NamedNode):
-            if not s.value.startswith(ID):
-                continue
-        elif s in ontology_nodes:
-            continue
-        if p in dropped or (p == same_as and s == o) or (p == type_ and o in noise):
-            continue
-        if isinstance(o, ox.BlankNode) and o in ontology_nodes:
-            continue
-        yield ox.Quad(s, p, o, into)
+def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
+    """Remove from the entailments what reason.is_kept drops: statements about anything but our instances and the
+    data's blank nodes, reflexive owl:sameAs, types every resource has, the ontology's own blank nodes."""
+    noise = ", ".join(f"<{t}>" for t in sorted(_NOISE_TYPES))
+    scratch.update(f"""
+        DELETE {{ ?s ?p ?o }} WHERE {{
+          ?s ?p ?o
+          FILTER ((isIRI(?s) && !STRSTARTS(STR(?s), "{ID}"))
+                  || (?p = <{OWL.sameAs}> && sameTerm(?s, ?o))
+                  || (?p = <{RDF.type}> && ?o IN ({noise}))
+                  || ?p IN (<{OWL.differentFrom}>, <{OWL.topObjectProperty}>, <{OWL.topDataProperty}>))
+        }}""")
+    for node in ontology_nodes:  # SPARQL cannot name a blank node: these few go one by one
+        for q in [*scratch.quads_for_pattern(node, None, None), *scratch.quads_for_pattern(None, None, node)]:
+            scratch.remove(q)
 
 
-def infer_into(store: ox.Store, ontology: Graph) -> int:
-    """Entail what the ontology's axioms give from ALL_GRAPH (asserted, derived and ontology, merged) and keep in
-    the store's INFERRED_GRAPH exactly what reason.entailments (owlrl) keeps. Returns how many were kept.
+def infer(store: ox.Store, ontology: Graph) -> ox.Store:
+    """The kept entailments of ALL_GRAPH (asserted, derived and ontology, merged): exactly what
+    reason.entailments (owlrl) keeps, in the default graph of a store of their own.
 
-    The rules run in a scratch store whose default graph starts as a copy of ALL_GRAPH: every rule then reads and
-    writes one graph, which Oxigraph does several times faster than reading a merge of graphs. What is left once
-    the copy is taken out again is what was entailed.
+    The rules run in that store, whose default graph starts as a copy of ALL_GRAPH: every rule then reads and
+    writes one graph, which Oxigraph does several times faster than reading a merge of graphs. Taking the copy
+    out again leaves what was entailed. The entailments stay there (the exports read them from it), which spares
+    inserting millions of quads a second time.
     """
     rules = Rules.from_ontology(ontology)
-    all_graph, inferred = ox.NamedNode(str(ALL_GRAPH)), ox.NamedNode(str(INFERRED_GRAPH))
+    all_graph = ox.NamedNode(str(ALL_GRAPH))
     default = ox.DefaultGraph()
     scratch = ox.Store()
     scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default)
@@ -299,9 +297,17 @@ def infer_into(store: ox.Store, ontology: Graph) -> int:
         scratch.remove(ox.Quad(t.subject, t.predicate, t.object, default))
     ontology_nodes = {term for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
                       for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
+    _drop_unkept(scratch, ontology_nodes)
+    return scratch
+
+
+def infer_into(store: ox.Store, ontology: Graph) -> int:
+    """``infer``, with the entailments copied into the store's INFERRED_GRAPH; returns how many were kept."""
+    inferred = ox.NamedNode(str(INFERRED_GRAPH))
+    entailed = infer(store, ontology)
     store.update(f"CLEAR SILENT GRAPH <{inferred.value}>")
-    store.bulk_extend(_kept(scratch, ontology_nodes, inferred))
-    return sum(1 for _ in store.quads_for_pattern(None, None, None, inferred))
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, inferred) for q in entailed)
+    return len(entailed)
 
 
 def entailments(asserted: Graph, ontology: Graph) -> Graph:
