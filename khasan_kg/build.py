@@ -28,7 +28,6 @@ from rdflib.namespace import XSD
 from . import __version__
 from .errors import NotConforming
 from .export import (
-    DERIVED_INTEGER_TYPES,
     dataset_nquads,
     sorted_ntriples,
     write_atomically,
@@ -40,12 +39,10 @@ from .fastreason import infer
 from .load import Loaded, load
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, bind_prefixes
 from .paths import Project
-from .provenance import SourceIndex, derive
+from .provenance import DERIVED_DATATYPES
 from .reason import entailments
-from .store import merge_all
-from .temporal import derive_time
 from .terms import to_oxigraph, to_rdflib
-from .validate import Report, _reference, use_reference, validate_loaded
+from .validate import Report, _reference, prepare_shapes_data, use_reference, validate_loaded
 
 OUTPUT_FILES = ("khasan.ttl", "khasan-inferred.ttl", "khasan.nt", "khasan.jsonld", "khasan.trig", "build-info.json")
 _ALL = ox.NamedNode(str(ALL_GRAPH))
@@ -125,7 +122,7 @@ class Build:
     @property
     def integer_types(self) -> dict[str, str]:
         """Predicates whose integers the store flattened to xsd:integer, with the datatype they were given."""
-        return {**DERIVED_INTEGER_TYPES, **self.loaded.typed_integers}
+        return {**DERIVED_DATATYPES, **self.loaded.typed_integers}
 
     def quads(self) -> list[ox.Quad]:
         return list(ox.parse(self.nquads(), format=ox.RdfFormat.N_QUADS))  # type: ignore[arg-type]
@@ -211,14 +208,9 @@ def run(project: Project | None = None, *, reason: bool = True, check: bool = Tr
 
 
 def derive_into(loaded: Loaded) -> None:
-    """Provenance from passage names and OWL-Time intervals, into DERIVED_GRAPH; then ALL_GRAPH is merged."""
-    store = loaded.store
-    if next(iter(store.quads_for_pattern(None, None, None, _DERIVED)), None) is None:
-        union = loaded.union()
-        derived = derive(loaded.dataset, SourceIndex(union)) + derive_time(union)
-        store.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), _DERIVED)  # type: ignore[arg-type]
-                          for s, p, o in derived)
-    merge_all(store)
+    """Provenance from passage names and OWL-Time intervals, into DERIVED_GRAPH (unless there already); then
+    ALL_GRAPH is merged."""
+    prepare_shapes_data(loaded)
 
 
 def _run(project: Project | None, *, reason: bool, check: bool, reference: bool) -> Build:
@@ -228,8 +220,9 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
     timings["parse"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    derive_into(loaded)
+    # the checks read the asserted data first; SHACL then derives provenance and merges ALL_GRAPH
     report = validate_loaded(loaded) if check else Report()
+    derive_into(loaded)  # a no-op when validation has done it
     timings["validate"] = time.perf_counter() - t0
     build = Build(loaded, report, timings=timings)
     if not report.conforms:

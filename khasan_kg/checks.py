@@ -1,6 +1,7 @@
 """Checks beyond SHACL that need the whole graph at once (run by validate.validate_loaded).
 
-Each check takes the loaded files and the union graph and returns Problems; add one by appending it to CHECKS.
+Each check takes the loaded files (``Loaded``, whose store it reads) and returns Problems; add one by appending it
+to CHECKS.
 
 The rules these checks enforce (graph/README.md should say the same):
 
@@ -17,6 +18,11 @@ The rules these checks enforce (graph/README.md should say the same):
   or Japanese script, a ``@ru`` one with no Cyrillic letter, a ``@ja`` one with no kana or kanji is tagged with
   the wrong language. (A ``@th`` label may be all Latin: the Thai text prints many foreign names in Latin letters,
   and the ``@th`` label keeps the form the source prints.)
+
+Each check reads the asserted data in the build's Oxigraph store: one SPARQL query fetches the candidates (typed
+entities with an English label, who commands which unit, labels that could be mis-tagged), Python decides, and
+only the few nodes a problem is about (or, for commands, the units more than one person commands) are then looked
+up one by one.
 """
 
 from __future__ import annotations
@@ -26,85 +32,115 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from .load import Loaded, _display
 from .namespaces import KH, curie
-from .validate import Problem
+from .provenance import asserted, is_build_graph
+from .terms import to_rdflib
+from .validate import Problem, asserted_quads, english_label, locate, select
 
-Check = Callable[[Loaded, Graph], list[Problem]]
-
-
-def _english_label(graph: Graph, node: object) -> str | None:
-    for label in graph.objects(node, RDFS.label):  # type: ignore[arg-type]
-        if isinstance(label, Literal) and label.language == "en":
-            return str(label)
-    return None
+Check = Callable[[Loaded], list[Problem]]
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
-def _problem(loaded: Loaded, graph: Graph, node: URIRef, prop: URIRef | None, obj: object, message: str,
+def _n(iri: object) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
+_LABEL, _ALT_LABEL, _RDF_TYPE = _n(RDFS.label), _n(SKOS.altLabel), _n(RDF.type)
+_DEPRECATED, _DIFFERENT_FROM = _n(OWL.deprecated), _n(OWL.differentFrom)
+_PREFIXES = f"PREFIX kh: <{KH}>\nPREFIX rdf: <{RDF}>\nPREFIX rdfs: <{RDFS}>\n"
+
+
+def _problem(loaded: Loaded, node: ox.NamedNode, prop: ox.NamedNode | None, obj: Term | None, message: str,
              check: str) -> Problem:
     return Problem(
         message,
-        where=loaded.locator.locate(node, prop, obj),
-        focus=curie(str(node)),
-        label=_english_label(graph, node),
-        path=curie(str(prop)) if prop is not None else None,
+        where=locate(loaded, node, prop, obj),
+        focus=curie(node.value),
+        label=english_label(loaded.store, node),
+        path=curie(prop.value) if prop is not None else None,
         check=check,
     )
+
+
+_python_values: dict[ox.Literal, object] = {}
+
+
+def _python(value: Term) -> object:
+    """A literal's value as rdflib reads it (True for "true"^^xsd:boolean, a date for an xsd:date…); the same
+    few literals come back often, so rdflib parses each once."""
+    if not isinstance(value, ox.Literal):
+        return None
+    if value not in _python_values:
+        if len(_python_values) > 100_000:
+            _python_values.clear()
+        _python_values[value] = to_rdflib(value).toPython()  # type: ignore[union-attr]
+    return _python_values[value]
+
+
+def _is_true(store: ox.Store, node: Term, prop: ox.NamedNode) -> bool:
+    return any(_python(q.object) is True for q in asserted_quads(store, node, prop))
+
+
+def _has(store: ox.Store, node: Term, prop: ox.NamedNode) -> bool:
+    return bool(asserted_quads(store, node, prop))
 
 
 # ---------------------------------------------------------------- one entity, one IRI
 
 
 def _normalise(label: str) -> str:
+    if label.isascii():  # NFC leaves ASCII alone and casefold is lower: the common case, three times cheaper
+        return " ".join(label.lower().split())
     return " ".join(unicodedata.normalize("NFC", label).casefold().split())
 
 
-def _retired(graph: Graph, node: URIRef) -> bool:
-    return any(o.toPython() is True for o in graph.objects(node, OWL.deprecated) if isinstance(o, Literal))
-
-
-def _told_apart(graph: Graph, a: URIRef, b: URIRef) -> bool:
-    return (a, OWL.differentFrom, b) in graph or (b, OWL.differentFrom, a) in graph
-
-
-def _position(loaded: Loaded, node: URIRef) -> tuple[int, int, str]:
+def _position(loaded: Loaded, node: ox.NamedNode) -> tuple[int, int, str]:
     """Where a node's label is written, as a sort key: (file index, line, IRI)."""
-    where = loaded.locator.locate(node, RDFS.label) or ""
+    where = locate(loaded, node, _LABEL) or ""
     path, _, line = where.rpartition(":")
     order = {_display(loaded.project, f): i for i, f in enumerate(loaded.files)}
-    return (order.get(path, len(order)), int(line) if line.isdigit() else 0, str(node))
+    return (order.get(path, len(order)), int(line) if line.isdigit() else 0, node.value)
 
 
-def check_duplicate_entities(loaded: Loaded, union: Graph) -> list[Problem]:
+# Live IRIs with an asserted kh: class and an English label; retired ones are dropped in Python (owl:deprecated
+# is read as rdflib reads a boolean, a few statements in all).
+_LABELLED_ENTITIES = _PREFIXES + f"""SELECT DISTINCT ?node ?class ?label WHERE {{
+    {asserted("?node rdf:type ?class", "g1")}
+    FILTER (isIRI(?node) && isIRI(?class) && STRSTARTS(STR(?class), "{KH}"))
+    {asserted("?node rdfs:label ?label", "g2")}
+    FILTER (isLiteral(?label) && LANG(?label) = "en")
+}}"""
+
+
+def check_duplicate_entities(loaded: Loaded) -> list[Problem]:
     """Two live IRIs with one asserted kh: class and one English label are one entity minted twice."""
-    by_key: dict[tuple[URIRef, str], list[URIRef]] = defaultdict(list)
-    for node, cls in union.subject_objects(RDF.type):
-        if not (isinstance(node, URIRef) and isinstance(cls, URIRef) and str(cls).startswith(str(KH))):
-            continue
-        if _retired(union, node):
-            continue
-        for label in union.objects(node, RDFS.label):
-            if isinstance(label, Literal) and label.language == "en":
-                by_key[(cls, _normalise(str(label)))].append(node)
+    store = loaded.store
+    retired = {q.subject for q in asserted_quads(store, None, _DEPRECATED) if _python(q.object) is True}
+    by_key: dict[tuple[str, str], set[ox.NamedNode]] = defaultdict(set)
+    for node, cls, label in select(store, _LABELLED_ENTITIES):
+        if node not in retired:
+            by_key[(cls.value, _normalise(label.value))].add(node)
+    told_apart = {(q.subject, q.object) for q in asserted_quads(store, None, _DIFFERENT_FROM)}
     problems: list[Problem] = []
-    reported: set[frozenset[URIRef]] = set()
-    for (cls, _), nodes in sorted(by_key.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
-        nodes = sorted(set(nodes), key=str)
+    reported: set[frozenset[ox.NamedNode]] = set()
+    for (cls, _), group in sorted(by_key.items(), key=lambda kv: kv[0]):
+        nodes = sorted(group, key=lambda n: n.value)
         for i, first in enumerate(nodes):
             for second in nodes[i + 1:]:
                 pair = frozenset((first, second))
-                if pair in reported or _told_apart(union, first, second):
+                if pair in reported or (first, second) in told_apart or (second, first) in told_apart:
                     continue
                 reported.add(pair)
                 # blame the IRI written later in file order: usually the one just minted again
                 older, newer = sorted((first, second), key=lambda n: _position(loaded, n))
-                other = loaded.locator.locate(older, RDFS.label) or "?"
+                other = locate(loaded, older, _LABEL) or "?"
                 problems.append(_problem(
-                    loaded, union, newer, RDFS.label, None,
-                    f"same English label and class ({curie(str(cls))}) as {curie(str(older))} ({other}): one "
+                    loaded, newer, _LABEL, None,
+                    f"same English label and class ({curie(cls)}) as {curie(older.value)} ({other}): one "
                     f"entity with two IRIs? Keep one and retire the other with owl:deprecated true and "
                     f"dcterms:isReplacedBy, or say owl:differentFrom if they are two",
                     "duplicate",
@@ -116,17 +152,27 @@ def check_duplicate_entities(loaded: Loaded, union: Graph) -> list[Problem]:
 
 _MIN = dt.date.min
 _MAX = dt.date.max
+_BEGINS = (_n(KH.begin), _n(KH.date), _n(KH.earliest))
+_ENDS = (_n(KH.end), _n(KH.date), _n(KH.latest))
+_UNIT = _n(KH.commandedUnit)
+
+# Who commands which unit, by assignment: two bound properties, one join. Only the units that more than one
+# person commands need their assignments' dates (read by index lookups, a few per assignment).
+_COMMANDS = _PREFIXES + f"""SELECT DISTINCT ?node ?unit ?commander WHERE {{
+    {asserted("?node kh:commandedUnit ?unit", "g1")}
+    {asserted("?node kh:commander ?commander", "g2")}
+    FILTER (isIRI(?node) && isIRI(?unit) && isIRI(?commander))
+}}"""
+_COMMAND_ASSIGNMENT = _n(KH.CommandAssignment)
 
 
-def _as_date(value: object) -> dt.date | None:
-    if not isinstance(value, Literal):
-        return None
-    python = value.toPython()
+def _as_date(value: Term) -> dt.date | None:
+    python = _python(value)
     if isinstance(python, dt.datetime):
         return python.date()
     if isinstance(python, dt.date):
         return python
-    return None  # ill-typed: the shapes report it
+    return None  # ill-typed (or not a literal): the shapes report it
 
 
 def _first(dates: Iterable[dt.date | None], pick: Callable[[list[dt.date]], dt.date]) -> dt.date | None:
@@ -134,23 +180,22 @@ def _first(dates: Iterable[dt.date | None], pick: Callable[[list[dt.date]], dt.d
     return pick(found) if found else None
 
 
-def _period(graph: Graph, node: URIRef) -> tuple[dt.date, dt.date] | None:
+def _period(store: ox.Store, node: ox.NamedNode) -> tuple[dt.date, dt.date] | None:
     """The closed period an assignment covers, open where a bound is missing; None if it has no date at all."""
-    def values(*props: URIRef) -> list[dt.date | None]:
-        return [_as_date(o) for p in props for o in graph.objects(node, p)]
+    def dates(props: tuple[ox.NamedNode, ...]) -> list[dt.date | None]:
+        return [_as_date(q.object) for p in props for q in asserted_quads(store, node, p)]
 
-    begin = _first(values(KH.begin, KH.date, KH.earliest), min)
-    end = _first(values(KH.end, KH.date, KH.latest), max)
+    begin = _first(dates(_BEGINS), min)
+    end = _first(dates(_ENDS), max)
     if begin is None and end is None:
         return None
     return (begin or _MIN, end or _MAX)
 
 
-def _explained(graph: Graph, node: URIRef) -> bool:
-    if any(True for _ in graph.objects(node, KH.editorialNote)):
+def _explained(store: ox.Store, node: ox.NamedNode) -> bool:
+    if _has(store, node, _n(KH.editorialNote)):
         return True
-    disputed = any(o.toPython() is True for o in graph.objects(node, KH.disputed) if isinstance(o, Literal))
-    return disputed and any(True for _ in graph.objects(node, KH.disputeReason))
+    return _is_true(store, node, _n(KH.disputed)) and _has(store, node, _n(KH.disputeReason))
 
 
 def _show(period: tuple[dt.date, dt.date]) -> str:
@@ -159,36 +204,42 @@ def _show(period: tuple[dt.date, dt.date]) -> str:
     return f"{begin} to {end}"
 
 
-def check_overlapping_commands(loaded: Loaded, union: Graph) -> list[Problem]:
+def check_overlapping_commands(loaded: Loaded) -> list[Problem]:
     """Two people commanding one unit over overlapping periods, with no reason stated on either assignment."""
-    by_unit: dict[URIRef, list[tuple[URIRef, URIRef, tuple[dt.date, dt.date]]]] = defaultdict(list)
-    for node in set(union.subjects(RDF.type, KH.CommandAssignment)):
-        if not isinstance(node, URIRef):
-            continue
-        period = _period(union, node)
-        if period is None:
-            continue
-        for unit in union.objects(node, KH.commandedUnit):
-            for commander in union.objects(node, KH.commander):
-                if isinstance(unit, URIRef) and isinstance(commander, URIRef):
-                    by_unit[unit].append((node, commander, period))
+    store = loaded.store
+    commands: dict[ox.NamedNode, list[tuple[ox.NamedNode, ox.NamedNode]]] = defaultdict(list)
+    for node, unit, commander in select(store, _COMMANDS):
+        commands[unit].append((node, commander))
+    by_unit: dict[ox.NamedNode, list[tuple[ox.NamedNode, ox.NamedNode, tuple[dt.date, dt.date]]]] = defaultdict(list)
+    periods: dict[ox.NamedNode, tuple[dt.date, dt.date] | None] = {}
+    for unit, held in commands.items():
+        if len({commander for _, commander in held}) < 2:
+            continue  # one commander (or none): nothing can overlap
+        for node, commander in held:
+            if node not in periods:
+                typed = any(not is_build_graph(q.graph_name)
+                            for q in store.quads_for_pattern(node, _RDF_TYPE, _COMMAND_ASSIGNMENT, None))
+                periods[node] = _period(store, node) if typed else None
+            period = periods[node]
+            if period is not None:
+                by_unit[unit].append((node, commander, period))
     problems: list[Problem] = []
-    for unit in sorted(by_unit, key=str):
-        tenures = sorted(by_unit[unit], key=lambda t: (t[2][0], str(t[0])))
+    for unit in sorted(by_unit, key=lambda u: u.value):
+        tenures = sorted(by_unit[unit], key=lambda t: (t[2][0], t[0].value, t[1].value))
         for i, (first, first_who, first_period) in enumerate(tenures):
             for second, second_who, second_period in tenures[i + 1:]:
                 if first_who == second_who or first == second:
                     continue
                 if second_period[0] > first_period[1] or first_period[0] > second_period[1]:
                     continue
-                if _explained(union, first) or _explained(union, second):
+                if _explained(store, first) or _explained(store, second):
                     continue
-                unit_label = _english_label(union, unit)
-                unit_text = curie(str(unit)) + (f' ("{unit_label}")' if unit_label else "")
+                unit_label = english_label(store, unit)
+                unit_text = curie(unit.value) + (f' ("{unit_label}")' if unit_label else "")
                 problems.append(_problem(
-                    loaded, union, second, KH.commandedUnit, unit,
-                    f"{_name(union, second_who)} commands {unit_text} from {_show(second_period)}, while "
-                    f"{_name(union, first_who)} does ({curie(str(first))}, {_show(first_period)}): two "
+                    loaded, second, _UNIT, unit,
+                    f"{_name(store, second_who)} commands {unit_text} from {_show(second_period)}, while "
+                    f"{_name(store, first_who)} does ({curie(first.value)}, {_show(first_period)}): two "
                     f"commanders at once. State why with kh:editorialNote \"…\"@en on either assignment (or "
                     f"kh:disputed true with kh:disputeReason), or correct the dates",
                     "overlap",
@@ -196,14 +247,14 @@ def check_overlapping_commands(loaded: Loaded, union: Graph) -> list[Problem]:
     return problems
 
 
-def _name(graph: Graph, node: URIRef) -> str:
-    label = _english_label(graph, node)
-    return f'{curie(str(node))} ("{label}")' if label else curie(str(node))
+def _name(store: ox.Store, node: ox.NamedNode) -> str:
+    label = english_label(store, node)
+    return f'{curie(node.value)} ("{label}")' if label else curie(node.value)
 
 
 # ---------------------------------------------------------------- a label's language fits its script
 
-_LABEL_PROPERTIES = (RDFS.label, SKOS.altLabel)
+_LABEL_PROPERTIES = (_LABEL, _ALT_LABEL)
 
 
 def _scripts(text: str) -> set[str]:
@@ -228,15 +279,27 @@ _NEEDS = {"ru": ("cyrillic", "Cyrillic"), "ja": ("japanese", "kana or kanji")}
 _NOT_ENGLISH = {"thai": "Thai", "cyrillic": "Cyrillic", "japanese": "Japanese"}
 
 
-def check_label_languages(loaded: Loaded, union: Graph) -> list[Problem]:
+def _suspect_labels(prop: ox.NamedNode) -> str:
+    """The labels of one property that may carry the wrong tag: every @ru and @ja one, and the @en ones with a
+    character outside printable ASCII (an all-ASCII @en label has Latin letters at most, which is right). Python
+    then reads each one's scripts."""
+    return f"""SELECT DISTINCT ?node ?label WHERE {{
+    {asserted(f"?node <{prop.value}> ?label")}
+    FILTER (isIRI(?node) && isLiteral(?label) && LANG(?label) != "")
+    FILTER (LANGMATCHES(LANG(?label), "ru") || LANGMATCHES(LANG(?label), "ja")
+            || (LANGMATCHES(LANG(?label), "en") && REGEX(STR(?label), "[^ -~]")))
+}}"""
+
+
+def check_label_languages(loaded: Loaded) -> list[Problem]:
     """A label tagged @en in Thai script (or @ru with no Cyrillic letter…) carries the wrong language tag."""
     problems: list[Problem] = []
     for prop in _LABEL_PROPERTIES:
-        for node, label in sorted(union.subject_objects(prop), key=lambda t: (str(t[0]), str(t[1]))):
-            if not (isinstance(node, URIRef) and isinstance(label, Literal) and label.language):
-                continue
-            lang = label.language.lower().split("-")[0]
-            scripts = _scripts(str(label))
+        rows = select(loaded.store, _suspect_labels(prop))
+        for node, label in sorted(rows, key=lambda t: (t[0].value, t[1].value, t[1].language or "")):
+            language = label.language or ""
+            lang = language.lower().split("-")[0]
+            scripts = _scripts(label.value)
             wrong = None
             if lang == "en":
                 foreign = sorted(_NOT_ENGLISH[s] for s in scripts & set(_NOT_ENGLISH))
@@ -246,8 +309,8 @@ def check_label_languages(loaded: Loaded, union: Graph) -> list[Problem]:
                 wrong = f"is tagged @{lang} but has no {_NEEDS[lang][1]} letter"
             if wrong:
                 problems.append(_problem(
-                    loaded, union, node, prop, label,
-                    f'"{label}"@{label.language} {wrong}: give it the language it is written in',
+                    loaded, node, prop, label,
+                    f'"{label.value}"@{language} {wrong}: give it the language it is written in',
                     "language",
                 ))
     return problems
@@ -256,8 +319,9 @@ def check_label_languages(loaded: Loaded, union: Graph) -> list[Problem]:
 CHECKS: list[Check] = [check_duplicate_entities, check_overlapping_commands, check_label_languages]
 
 
-def run_all(loaded: Loaded, union: Graph) -> list[Problem]:
+def run_all(loaded: Loaded) -> list[Problem]:
+    """Every check of CHECKS on the loaded store, in that order."""
     problems: list[Problem] = []
     for check in CHECKS:
-        problems += check(loaded, union)
+        problems += check(loaded)
     return problems

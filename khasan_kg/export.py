@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDF, RDFS
 
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES  # noqa: F401 (re-exported)
 
@@ -94,18 +94,13 @@ def _sorted_lines(data: bytes) -> bytes:
     return out.replace(_FIRST, _TYPE_NT).replace(_SECOND, _LABEL_NT)
 
 
-# What the build derives with a derived integer type (Web Annotation's offsets, our line numbers): the store
-# hands them back as xsd:integer, the exports write them as declared.
-DERIVED_INTEGER_TYPES = {
-    "http://www.w3.org/ns/oa#start": str(XSD.nonNegativeInteger),
-    "http://www.w3.org/ns/oa#end": str(XSD.nonNegativeInteger),
-    "https://w3id.org/khasan/ontology#line": str(XSD.positiveInteger),
-}
+# The store hands integers of derived types (Web Annotation's offsets, our line numbers) back as xsd:integer
+# (oxigraph issue #526): the exports write them as declared (provenance.DERIVED_DATATYPES, Loaded.typed_integers).
 _INTEGER_NT = b'"^^<http://www.w3.org/2001/XMLSchema#integer>'
 
 
 def restore_integer_types(data: bytes, types: dict[str, str]) -> bytes:
-    """N-Triples/N-Quads with the integers of the given predicates typed as declared (see DERIVED_INTEGER_TYPES)."""
+    """N-Triples/N-Quads with the integers of the given predicates typed as declared (predicate → datatype)."""
     if not types or _INTEGER_NT not in data:
         return data
     for predicate, datatype in sorted(types.items()):

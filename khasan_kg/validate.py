@@ -2,6 +2,14 @@
 
 Validation runs on the asserted data (plus the provenance the build derives from passage names) with pySHACL's
 inference off: entailments would hide errors (a place used as a commander would become a person).
+
+The checks other than SHACL run on the build's Oxigraph store (``Loaded.store``), set-at-a-time: a SPARQL query
+finds what is wrong (an undefined kh: term, an untyped entity pointed at), and only those few terms are then
+looked up statement by statement, turned into CURIEs and located in the files. Valid data never costs more than
+the queries; rdflib graphs are made only for the shapes (``shapes=True``).
+
+Within a check, problems come in file order (file, then line); the rdflib versions listed some of them in
+rdflib's hash order, which changed from run to run.
 """
 
 from __future__ import annotations
@@ -10,26 +18,42 @@ import contextvars
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from .errors import InputError
-from .load import Loaded
-from .namespaces import ID, KH, SH, curie
+from .load import Loaded, _display
+from .namespaces import ALL_GRAPH, DERIVED_GRAPH, ID, KH, ONTOLOGY_GRAPH, SH, bind_prefixes, curie
 from .provenance import (
+    DERIVED_DATATYPES,
     SourceIndex,
-    derive,
-    named_graphs,
+    SurfaceFacts,
+    as_derived,
+    asserted,
+    asserted_objects,
+    data_graph_names,
+    derive_all_into,
+    is_build_graph,
     passage_span,
+    scan_scope,
     span_problems,
     statement_anchors,
     surface_forms,
 )
+from .terms import to_rdflib
 
 _KH = str(KH)
+_ONTOLOGY = ox.NamedNode(str(ONTOLOGY_GRAPH))
+_DERIVED = ox.NamedNode(str(DERIVED_GRAPH))
+_ALL = ox.NamedNode(str(ALL_GRAPH))
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+_RDFS_LABEL = ox.NamedNode(str(RDFS.label))
 
 
 @dataclass
@@ -115,92 +139,201 @@ class Report:
 
 
 def _label(graph: Graph, node: object) -> str | None:
-    for label in graph.objects(node, RDFS.label):  # type: ignore[arg-type]
-        if isinstance(label, Literal) and label.language == "en":
-            return str(label)
-    return None
+    """A node's English label in an rdflib graph; of several, the first in text order (as english_label)."""
+    labels = [str(label) for label in graph.objects(node, RDFS.label)  # type: ignore[arg-type]
+              if isinstance(label, Literal) and label.language == "en"]
+    return min(labels) if labels else None
 
 
-def _defined_terms(ontology: Graph) -> set[URIRef]:
-    return {s for s in ontology.subjects() if isinstance(s, URIRef) and str(s).startswith(_KH)}
+# ---------------------------------------------------------------- reading the store
 
 
-def check_terms(loaded: Loaded, union: Graph) -> list[Problem]:
-    """Every kh: term the data uses must be defined by the ontology (catches misspellings)."""
-    defined = _defined_terms(loaded.ontology)
-    problems, seen = [], set()
-    for s, p, o in union:
-        for term, role in ((p, "property"), (o, "class or value")):
-            if isinstance(term, URIRef) and str(term).startswith(_KH) and term not in defined:
-                if term in seen:
-                    continue
-                seen.add(term)
-                where = loaded.locator.locate(s, term)
-                problems.append(
-                    Problem(
-                        f"{curie(str(term))} is not defined by the ontology (a misspelt {role}?)",
-                        where=where,
-                        focus=curie(str(s)) if isinstance(s, URIRef) else None,
-                        check="term",
-                    )
-                )
-    return problems
+def select(store: ox.Store, query: str) -> list[tuple[Any, ...]]:
+    """The rows of a SELECT query on the store, as tuples in the order of its variables (unpacking a row is
+    several times cheaper than reading it by name)."""
+    return [tuple(row) for row in store.query(query)]  # type: ignore[union-attr]
 
 
-def check_references(loaded: Loaded, union: Graph) -> list[Problem]:
-    """Every instance IRI the data points at must be declared somewhere with a type."""
-    typed = set(union.subjects(RDF.type, None))
-    problems, seen = [], set()
-    for s, p, o in union:
-        if p == RDF.type or not isinstance(o, URIRef) or not str(o).startswith(ID):
+def english_label(store: ox.Store, node: object) -> str | None:
+    """A node's English rdfs:label in the asserted data; if it has several (the shapes report that), the first
+    in text order, so that the message is the same from run to run."""
+    labels = [o.value for o in asserted_objects(store, node, _RDFS_LABEL)  # type: ignore[arg-type]
+              if isinstance(o, ox.Literal) and o.language == "en"]
+    return min(labels) if labels else None
+
+
+def focus_of(term: object) -> str | None:
+    """The CURIE of an IRI (a problem's focus); None for a blank node."""
+    return curie(term.value) if isinstance(term, ox.NamedNode) else None
+
+
+def locate(loaded: Loaded, subject: object, predicate: object = None, obj: object = None) -> str | None:
+    """``file:line`` where a statement (Oxigraph terms) is written: TripleLocator reads rdflib terms."""
+    return loaded.locator.locate(*(to_rdflib(t) for t in (subject, predicate, obj)))
+
+
+def in_file_order(loaded: Loaded, problems: Iterable[Problem]) -> list[Problem]:
+    """The problems by where they are written (file order of the load, then line); unlocated ones last."""
+    problems = list(problems)
+    if len(problems) < 2:
+        return problems
+    order = {_display(loaded.project, f): i for i, f in enumerate(loaded.files)}
+
+    def key(p: Problem) -> tuple[int, int, str, str]:
+        path, _, line = (p.where or "").rpartition(":")
+        if not path or not line.isdigit():
+            return (len(order) + 1, 0, p.focus or "", p.message)
+        return (order.get(path, len(order)), int(line), p.focus or "", p.message)
+
+    return sorted(problems, key=key)
+
+
+def _sort_text(term: object) -> str:
+    return term.value if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal) else str(term)
+
+
+def asserted_quads(store: ox.Store, subject: object = None, predicate: object = None,
+                   obj: object = None) -> list[ox.Quad]:
+    """The quads of a pattern in the asserted data (an index lookup; the build's graphs left out)."""
+    return [q for q in store.quads_for_pattern(subject, predicate, obj, None)  # type: ignore[arg-type]
+            if not is_build_graph(q.graph_name)]
+
+
+# ---------------------------------------------------------------- terms, references, passages
+
+
+def defined_terms(loaded: Loaded) -> set[str]:
+    """The kh: IRIs the ontology says something about."""
+    return {q.subject.value for q in loaded.store.quads_for_pattern(None, None, None, _ONTOLOGY)
+            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(_KH)}
+
+
+@dataclass
+class TermUsage:
+    """The IRIs the asserted data uses as properties, and as objects (with whether any statement but an
+    rdf:type one points at it): what check_terms and check_references test, from two scans of the data."""
+
+    properties: set[ox.NamedNode]
+    objects: dict[ox.NamedNode, bool]  # True: pointed at by a property other than rdf:type
+
+    @classmethod
+    def scan(cls, loaded: Loaded, names: list[ox.NamedNode] | None = None) -> TermUsage:
+        store = loaded.store
+        scope = scan_scope(store, data_graph_names(store) if names is None else names)
+        properties = {p for (p,) in select(store, f"SELECT DISTINCT ?p WHERE {asserted('?s ?p ?o', scope=scope)}")}
+        objects: dict[ox.NamedNode, bool] = {}
+        for o, typed in select(store, f"""SELECT DISTINCT ?o ?typed WHERE {{
+                {asserted("?s ?p ?o", scope=scope)} FILTER (isIRI(?o)) BIND (?p = <{RDF.type}> AS ?typed) }}"""):
+            objects[o] = objects.get(o, False) or typed.value == "false"
+        return cls(properties, objects)
+
+
+def check_terms(loaded: Loaded, usage: TermUsage | None = None) -> list[Problem]:
+    """Every kh: term the data uses must be defined by the ontology (catches misspellings). One problem per
+    undefined term, at the statement whose subject comes first by IRI."""
+    store = loaded.store
+    usage = usage or TermUsage.scan(loaded)
+    defined = defined_terms(loaded)
+    undefined = {t for t in (*usage.properties, *usage.objects) if t.value.startswith(_KH) and t.value not in defined}
+    problems = []
+    for term in undefined:
+        uses = [(q, "property") for q in asserted_quads(store, predicate=term)]
+        uses += [(q, "class or value") for q in asserted_quads(store, obj=term)]
+        q, role = min(uses, key=lambda u: (_sort_text(u[0].subject), u[1] != "property", _sort_text(u[0].predicate),
+                                           _sort_text(u[0].object)))
+        problems.append(Problem(
+            f"{curie(term.value)} is not defined by the ontology (a misspelt {role}?)",
+            where=locate(loaded, q.subject, term),
+            focus=focus_of(q.subject),
+            check="term",
+        ))
+    return in_file_order(loaded, problems)
+
+
+def _typed(store: ox.Store, node: ox.NamedNode) -> bool:
+    """Whether the asserted data gives the node a type (an index lookup: no scan)."""
+    return any(not is_build_graph(q.graph_name) for q in store.quads_for_pattern(node, _RDF_TYPE, None, None))
+
+
+def check_references(loaded: Loaded, usage: TermUsage | None = None) -> list[Problem]:
+    """Every instance IRI the data points at must be declared somewhere with a type. One problem per unknown
+    IRI, at the statement whose subject comes first by IRI."""
+    store = loaded.store
+    usage = usage or TermUsage.scan(loaded)
+    problems = []
+    for target, pointed_at in usage.objects.items():
+        if not pointed_at or not target.value.startswith(ID) or _typed(store, target):
             continue
-        if passage_span(o) is not None or o in typed or o in seen:
-            continue
-        seen.add(o)
-        problems.append(
-            Problem(
-                f"{curie(str(p))} points at an unknown entity {curie(str(o))} (declared nowhere with a type)",
-                where=loaded.locator.locate(s, p, o),
-                focus=curie(str(s)) if isinstance(s, URIRef) else None,
-                check="reference",
-            )
-        )
-    return problems
+        if passage_span(target) is not None:
+            continue  # a passage is described by the build, not declared in the data
+        uses = [q for q in asserted_quads(store, obj=target) if q.predicate != _RDF_TYPE]
+        q = min(uses, key=lambda u: (_sort_text(u.subject), _sort_text(u.predicate)))
+        problems.append(Problem(
+            f"{curie(q.predicate.value)} points at an unknown entity {curie(target.value)} (declared nowhere with "
+            f"a type)",
+            where=locate(loaded, q.subject, q.predicate, target),
+            focus=focus_of(q.subject),
+            check="reference",
+        ))
+    return in_file_order(loaded, problems)
 
 
-def check_passages(loaded: Loaded, index: SourceIndex, text: str | None, union: Graph) -> list[Problem]:
+def value_properties(loaded: Loaded) -> set[str]:
+    """The IRIs of the ontology's direct sub-properties of kh:value (numbers that must be printed)."""
+    return {q.subject.value for q in loaded.store.quads_for_pattern(
+        None, ox.NamedNode(str(RDFS.subPropertyOf)), ox.NamedNode(str(KH.value)), _ONTOLOGY)
+        if isinstance(q.subject, ox.NamedNode)}
+
+
+def check_passages(loaded: Loaded, index: SourceIndex, text: str | None,
+                   names: list[ox.NamedNode] | None = None) -> list[Problem]:
     """Passage names must be spans inside the document; with the text at hand, each statement's passage must
-    contain a surface form of what the statement is about (a name, the number, the date)."""
-    problems = [Problem(msg, check="passage") for msg in span_problems(loaded.dataset, index, text)]
+    contain a surface form of what the statement is about (a name, the number, the date).
+
+    The text test is Python work per statement; what it needs of the graph (labels, printed forms, links) is
+    fetched once, in bulk (SurfaceFacts). Passages come in order of their names; a passage's problems in file
+    order.
+    """
+    store = loaded.store
+    names = data_graph_names(store) if names is None else names
+    problems = [Problem(msg, check="passage") for msg in span_problems(loaded, index, text, names)]
     if text is None or problems:
         return problems
-    value_properties = set(loaded.ontology.subjects(RDFS.subPropertyOf, KH.value))
-    for name in named_graphs(loaded.dataset):
+    facts = SurfaceFacts(store, names)
+    values = value_properties(loaded)
+    for name in names:
         span = passage_span(name)
-        assert span is not None
+        assert span is not None  # span_problems found no graph that is not a passage
         passage = text[span.start : span.end].casefold()
-        for s, p, o in loaded.dataset.graph(name):
-            anchors = statement_anchors(union, s, p, o, value_properties)
+        found = []
+        for q in store.quads_for_pattern(None, None, None, name):
+            s, p, o = q.subject, q.predicate, q.object
+            anchors = statement_anchors(facts, s, p, o, values)
             if not anchors or any(a.casefold() in passage for a in anchors):
                 continue
-            problems.append(
-                Problem(
-                    f"passage {curie(str(name))} (line {index.line_of(span.start)}) does not mention "
-                    f"{_describe_term(union, s)} or {_describe_term(union, o)}",
-                    where=loaded.locator.locate(s, p, o),
-                    focus=curie(str(s)) if isinstance(s, URIRef) else None,
-                    path=curie(str(p)),
-                    check="passage",
-                )
-            )
+            found.append(Problem(
+                f"passage {curie(name.value)} (line {index.line_of(span.start)}) does not mention "
+                f"{_describe_term(facts, s)} or {_describe_term(facts, o)}",
+                where=locate(loaded, s, p, o),
+                focus=focus_of(s),
+                path=curie(p.value),
+                check="passage",
+            ))
+        problems += in_file_order(loaded, found)
     return problems
 
 
-def _describe_term(graph: Graph, term: object) -> str:
+def _describe_term(graph: Graph | SurfaceFacts, term: object) -> str:
+    """How a message names a term: a literal quoted, an IRI as a CURIE, a blank node by the names it links.
+    ``graph`` is an rdflib graph (rdflib terms) or the store's SurfaceFacts (Oxigraph terms)."""
     if isinstance(term, Literal):
         return f'"{term}"'
+    if isinstance(term, ox.Literal):
+        return f'"{term.value}"'
     if isinstance(term, URIRef):
         return curie(str(term))
+    if isinstance(term, ox.NamedNode):
+        return curie(term.value)
     forms = sorted(surface_forms(graph, term))
     return "[" + ", ".join(forms[:3]) + "]"
 
@@ -280,10 +413,48 @@ def _locate(loaded: Loaded, data: Graph, focus: object, path: object, value: obj
     return loaded.locator.locate(focus, path, value if isinstance(value, Literal | URIRef) else None)
 
 
+def prepare_shapes_data(loaded: Loaded, index: SourceIndex | None = None) -> None:
+    """Make ALL_GRAPH what SHACL validates: derive into DERIVED_GRAPH first if the build has not (provenance and
+    OWL-Time), then merge asserted, derived and ontology as a set."""
+    from .store import merge_all
+
+    store = loaded.store
+    if next(iter(store.quads_for_pattern(None, None, None, _DERIVED)), None) is None:
+        derive_all_into(store, index)
+        if next(iter(store.quads_for_pattern(None, None, None, _ALL)), None) is not None:
+            # merged before the derivation: add it, as merge_all would have
+            store.update(f"INSERT {{ GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{DERIVED_GRAPH}> "
+                         f"{{ ?s ?p ?o }} }}")
+    merge_all(store)
+
+
+def shapes_graph(loaded: Loaded, index: SourceIndex | None = None) -> Graph:
+    """What SHACL validates, as an rdflib graph: ALL_GRAPH (asserted, derived and ontology, merged as a set).
+
+    Derives into DERIVED_GRAPH first if the build has not (provenance and OWL-Time), and merges ALL_GRAPH if it
+    is empty. The derived numbers get back the datatypes Oxigraph does not keep (provenance.DERIVED_DATATYPES).
+    """
+    prepare_shapes_data(loaded, index)
+    store = loaded.store
+    data = Graph()
+    bind_prefixes(data)
+    retyped = {ox.NamedNode(p) for p in DERIVED_DATATYPES}
+    for q in store.quads_for_pattern(None, None, None, _ALL):
+        s, p, o = q.subject, q.predicate, q.object
+        if p in retyped and ox.Quad(s, p, o, _DERIVED) in store:
+            o = as_derived(p, o)
+        data.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
+    return data
+
+
 def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: bool = True) -> Report:
-    """Run every check on loaded data; the report lists all problems, in file order."""
-    union = loaded.union()
-    index = SourceIndex(union)
+    """Run every check on loaded data; the report lists the problems check by check, each check's in file
+    order (the shapes' sorted by file and line).
+
+    The checks other than SHACL read the store and make no rdflib graph; with ``shapes``, DERIVED_GRAPH is
+    derived (if the build has not) and ALL_GRAPH merged, and SHACL gets ALL_GRAPH as an rdflib graph.
+    """
+    index = SourceIndex(loaded.store)
     report = Report()
     if source_text is None:
         path = loaded.project.source_document()
@@ -291,15 +462,23 @@ def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: b
             source_text = path.read_text(encoding="utf-8")
         else:
             report.notes.append("source document not found: passage texts were not checked")
-    report.problems += check_terms(loaded, union)
-    report.problems += check_references(loaded, union)
-    report.problems += check_passages(loaded, index, source_text, union)
+    names = data_graph_names(loaded.store)
+    usage = TermUsage.scan(loaded, names)
+    report.problems += check_terms(loaded, usage)
+    report.problems += check_references(loaded, usage)
+    report.problems += check_passages(loaded, index, source_text, names)
     from .checks import run_all  # imported here: checks.py builds on this module's Problem
 
-    report.problems += run_all(loaded, union)
+    report.problems += run_all(loaded)
     if shapes:
-        data = union + derive(loaded.dataset, index)
-        shape_problems, shacl_report = check_shapes(loaded, data, loaded.project.shapes)
+        if use_reference():  # pySHACL with every constraint, on an rdflib copy of ALL_GRAPH
+            data = shapes_graph(loaded, index)
+            shape_problems, shacl_report = check_shapes(loaded, data, loaded.project.shapes)
+        else:  # SHACL Core as set-at-a-time SPARQL in the store (shapecheck, shaclsparql)
+            from .shapecheck import shape_problems as store_shape_problems
+
+            prepare_shapes_data(loaded, index)
+            shape_problems, shacl_report = store_shape_problems(loaded, loaded.project.shapes)
         report.problems += shape_problems
         report.shacl_report = shacl_report
     return report

@@ -9,7 +9,8 @@ from rdflib.namespace import RDF, RDFS
 
 from khasan_kg.namespaces import KH, OA, SOURCE_DOC
 from khasan_kg.paths import SOURCE_SHA256
-from khasan_kg.provenance import named_graphs, passage_span, statement_anchors
+from khasan_kg.provenance import SurfaceFacts, data_graph_names, passage_span, statement_anchors
+from khasan_kg.validate import value_properties
 
 from .conftest import SOURCE
 
@@ -21,8 +22,7 @@ def test_the_document_is_the_one_the_graph_was_made_from(built) -> None:  # type
 
 
 def test_every_passage_is_a_span_inside_the_text(built, source_text: str) -> None:  # type: ignore[no-untyped-def]
-    ds = built[0].loaded.dataset
-    names = named_graphs(ds)
+    names = data_graph_names(built[0].loaded.store)
     assert names
     for name in names:
         span = passage_span(name)
@@ -34,7 +34,8 @@ def test_every_passage_is_a_span_inside_the_text(built, source_text: str) -> Non
 def test_every_passage_has_a_text_position_selector_and_a_part(built) -> None:  # type: ignore[no-untyped-def]
     result = built[0]
     g = result.asserted
-    for name in named_graphs(result.loaded.dataset):
+    for graph in data_graph_names(result.loaded.store):
+        name = URIRef(graph.value)
         selector = g.value(name, OA.hasSelector)
         span = passage_span(name)
         assert (selector, RDF.type, OA.TextPositionSelector) in g
@@ -43,20 +44,19 @@ def test_every_passage_has_a_text_position_selector_and_a_part(built) -> None:  
 
 
 def test_every_source_statement_is_mentioned_in_its_passage(built, source_text: str) -> None:  # type: ignore[no-untyped-def]
-    result = built[0]
-    union = result.loaded.union()
-    values = set(result.loaded.ontology.subjects(RDFS.subPropertyOf, KH.value))
+    loaded = built[0].loaded
+    facts, values = SurfaceFacts(loaded.store), value_properties(loaded)
     checked, missing = 0, []
-    for name in named_graphs(result.loaded.dataset):
+    for name in data_graph_names(loaded.store):
         span = passage_span(name)
         text = source_text[span.start : span.end].casefold()
-        for s, p, o in result.loaded.dataset.graph(name):
-            anchors = statement_anchors(union, s, p, o, values)
+        for q in loaded.store.quads_for_pattern(None, None, None, name):
+            anchors = statement_anchors(facts, q.subject, q.predicate, q.object, values)
             if not anchors:  # an interpretive statement (side, role, qualifier…) or one naming nothing checkable
                 continue
             checked += 1
             if not any(a.casefold() in text for a in anchors):
-                missing.append(f"{name} {s} {p} {o}")
+                missing.append(f"{name} {q.subject} {q.predicate} {q.object}")
     assert checked > 0
     assert missing == []
 
