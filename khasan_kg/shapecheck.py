@@ -121,9 +121,8 @@ def report_graph(results: list[ShaclResult]) -> Graph:
 def english_label(store: ox.Store, node: object) -> str | None:
     if not isinstance(node, URIRef):
         return None
-    rows = store.query("SELECT ?l WHERE { ?n <http://www.w3.org/2000/01/rdf-schema#label> ?l "
-                       "FILTER (langMatches(lang(?l), 'en')) } ORDER BY ?l LIMIT 1",
-                       default_graph=_ALL, substitutions={ox.Variable("n"): to_oxigraph(node)})
+    rows = store.query(f"SELECT ?l WHERE {{ <{node}> <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+                       "FILTER (langMatches(lang(?l), 'en')) } ORDER BY ?l LIMIT 1", default_graph=_ALL)
     for row in rows:  # type: ignore[union-attr]
         return str(row[0].value)
     return None

@@ -289,7 +289,9 @@ def test_any_query_text_gets_an_answer_never_a_500(http: httpx.Client, query: st
 
 
 @SETTINGS
-@given(path=st.text(max_size=60), accept=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60))
+# HTTP field values cannot start or end with white space (the client refuses to send them): strip what it would
+@given(path=st.text(max_size=60),
+       accept=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60).map(str.strip))
 def test_any_entity_path_and_accept_header_gets_an_answer_never_a_500(http: httpx.Client, path: str,
                                                                      accept: str) -> None:
     r = http.get("/id/" + quote(path, safe="/"), headers={"Accept": accept})
