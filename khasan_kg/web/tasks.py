@@ -72,7 +72,7 @@ def sparql(state: State, text: str, accept: str | None, fmt: str | None, default
     limit = state.max_rows
     truncated = None
     if isinstance(state.store, GraphStore):
-        kwargs: dict[str, Any] = state.store.dataset(inferred=True)  # the merged graph: no repeated rows
+        kwargs: dict[str, Any] = state.store.dataset(inferred=True, query=text)  # merged graph: no repeated rows
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         if named_graphs:
