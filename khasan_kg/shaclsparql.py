@@ -47,8 +47,8 @@ Unsupported, and how you find out
   above 4 inside nested shapes.
 
   SPARQL-based constraints (sh:sparql) are out of scope. Those on a supported top-level node shape are skipped
-  and listed in ``CompiledShapes.sparql_constraints``: khasan_kg/validate.py runs them once over the whole
-  graph (``_split_sparql_constraints`` / ``_whole_graph_sparql``). sh:sparql anywhere else (on a property shape,
+  and listed in ``CompiledShapes.sparql_constraints``: khasan_kg/shapecheck.py runs them once over the whole
+  graph. sh:sparql anywhere else (on a property shape,
   in a nested shape) makes the top-level shape unsupported, because its SPARQL results would decide the
   conformance of the nested shapes.
 
@@ -113,6 +113,8 @@ from rdflib import term as rdflib_term
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, XSD, Namespace
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
+
+from .terms import to_rdflib
 
 Term = URIRef | BNode | Literal
 ReportPath = URIRef | Path
@@ -701,17 +703,7 @@ def _to_oxigraph(term: Literal) -> ox.Literal:
 
 def _to_rdflib(term: Any) -> Term:
     """An Oxigraph term as rdflib parses it from Turtle (a plain literal has no datatype)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unexpected term {term!r}")
+    return to_rdflib(term)  # type: ignore[return-value]
 
 
 def _and(parts: Iterable[str]) -> str:

@@ -339,13 +339,8 @@ def _describe_term(graph: Graph | SurfaceFacts, term: object) -> str:
 
 
 def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[Problem], Graph | None]:
-    """SHACL validation with pySHACL, inference off, the ontology given for class hierarchy only.
-
-    The fast path (the default) gives pySHACL the shapes without their SPARQL-based constraints, which it would
-    parse and run once per focus node, and runs each of those constraints once over the whole graph in Oxigraph
-    instead (_whole_graph_sparql below), reporting the same focus nodes, values and messages. The reference path
-    (KHASAN_KG_REFERENCE=1, or build.run(reference=True)) gives pySHACL everything.
-    """
+    """SHACL validation with pySHACL, inference off, every constraint: the reference path (KHASAN_KG_REFERENCE=1,
+    or build.run(reference=True)). The fast path is shapecheck.shape_problems."""
     from pyshacl import validate as shacl_validate
 
     if not shapes_path.is_file():
@@ -358,10 +353,6 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
     # The whole ontology goes into the data graph (not pySHACL's ont_graph, which mixes in only its RDFS/OWL
     # axioms): the echelon check needs kh:echelonRank, sh:class the class hierarchy. Nothing is inferred.
     data = data + loaded.ontology
-    sparql_results: list[tuple[object, ...]] = []
-    if not use_reference():
-        shapes, constraints = _split_sparql_constraints(shapes)
-        sparql_results = _whole_graph_sparql(data, Graph(), constraints)
     conforms, report, _ = shacl_validate(
         data,
         shacl_graph=shapes,
@@ -371,9 +362,6 @@ def check_shapes(loaded: Loaded, data: Graph, shapes_path: Path) -> tuple[list[P
     )
     if not isinstance(report, Graph):  # pySHACL returns a ValidationFailure when the shapes themselves are broken
         raise InputError(f"{shapes_path}: the shapes cannot be used: {report}")
-    if sparql_results:
-        conforms = False
-        _add_results(report, sparql_results)
     problems = []
     if not conforms:
         nested = set(report.objects(None, SH.detail))  # details of a result, not results of their own
@@ -573,58 +561,3 @@ def _target_pattern(shapes: Graph, shape: object) -> str | None:
     return "SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " }"
 
 
-def _whole_graph_sparql(data: Graph, ontology: Graph, constraints: list[_SparqlConstraint]
-                        ) -> list[tuple[object, ...]]:
-    """(constraint, focus, value, message, path) for every violation, as pySHACL would report it: the value is ?value
-    (or the focus node when the query has none), the first sh:message of the constraint with {?var} filled in."""
-    if not constraints:
-        return []
-    import pyoxigraph as ox
-
-    from .store import to_oxigraph, to_rdflib
-
-    # the caller has already put the ontology into the data graph; anything given here is mixed in as well
-    mixed_in = ontology
-    store = ox.Store()
-    store.bulk_extend(
-        ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.DefaultGraph())  # type: ignore[arg-type]
-        for g in (data, mixed_in) for s, p, o in g if not isinstance(s, Literal)
-    )
-    out = []
-    for c in constraints:
-        solutions = store.query(c.query)
-        names = [v.value for v in solutions.variables]  # type: ignore[union-attr]
-        seen = set()
-        for row in solutions:  # type: ignore[union-attr]
-            bound = {n: to_rdflib(row[n]) for n in names if row[n] is not None}
-            this, value, path = bound.get("this"), bound.get("value"), bound.get("path")
-            key = tuple(sorted((k, v) for k, v in bound.items()))
-            if key in seen:
-                continue
-            seen.add(key)
-            message = str(c.messages[0]) if c.messages else "violates a SPARQL constraint"
-            for var, val in bound.items():
-                message = re.sub(f"{{[?$]{var}}}", str(val), message)
-            out.append((c, this, value if value is not None else this, message, path))  # type: ignore[arg-type]
-    return out  # type: ignore[return-value]
-
-
-def _add_results(report: Graph, results: list) -> None:  # type: ignore[type-arg]
-    """Add the whole-graph SPARQL violations to pySHACL's report graph, in its vocabulary."""
-    root = report.value(None, RDF.type, SH.ValidationReport, any=True)
-    if root is not None:
-        report.set((root, SH.conforms, Literal(False)))
-    for c, focus, value, message, path in results:
-        r = BNode()
-        if root is not None:
-            report.add((root, SH.result, r))
-        report.add((r, RDF.type, SH.ValidationResult))
-        report.add((r, SH.resultSeverity, c.severity))
-        report.add((r, SH.sourceShape, c.shape))
-        report.add((r, SH.sourceConstraint, c.node))
-        report.add((r, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
-        report.add((r, SH.focusNode, focus))
-        report.add((r, SH.value, value))
-        if path is not None:
-            report.add((r, SH.resultPath, path))
-        report.add((r, SH.resultMessage, Literal(message)))
