@@ -1214,7 +1214,11 @@ class _Run:
         v = _var()
         test = f" FILTER({cond(v)})" if cond else ""
         if n == 1:
-            missing = f"FILTER NOT EXISTS {{ {path.pattern('?this', v)}{test} }}"
+            if len(path.steps) > 1:  # Oxigraph runs this NOT EXISTS quadratically (44 s at 100k); MINUS is the
+                # same here (the group binds ?this itself and shares nothing else) and runs as one anti-join
+                missing = f"MINUS {{ {path.pattern('?this', v)}{test} }}"
+            else:
+                missing = f"FILTER NOT EXISTS {{ {path.pattern('?this', v)}{test} }}"
             return f"SELECT ?this WHERE {{ {domain.enum('?this')} {missing} }}"
         return (f"SELECT ?this WHERE {{ {domain.enum('?this')} OPTIONAL {{ {path.pattern('?this', v)}{test} }} }} "
                 f"GROUP BY ?this HAVING (COUNT(DISTINCT {v}) < {n})")
