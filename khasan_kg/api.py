@@ -17,7 +17,7 @@ from . import build as _build
 from . import queries as _queries
 from .describe import Description
 from .describe import describe as _describe
-from .load import load
+from .load import _display, load
 from .paths import Project
 from .store import GraphStore, Results
 from .validate import Report, validate_loaded
@@ -44,13 +44,6 @@ def validate(files: list[Path] | None = None, project: Project | None = None, *,
         shown = {_display(project, f) for f in given}
         report.problems = [p for p in report.problems if p.where is None or p.where.rsplit(":", 1)[0] in shown]
     return report
-
-
-def _display(project: Project, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(project.root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def build(

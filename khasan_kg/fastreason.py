@@ -106,20 +106,8 @@ class Rules:
         for p, q in self.inverses:
             edges[(p, False)].add((q, True))
             edges[(p, True)].add((q, False))
-        result: dict[URIRef, set[tuple[URIRef, bool]]] = {}
-        for p in sorted({p for p, _ in edges}):
-            start = (p, False)
-            seen: set[tuple[URIRef, bool]] = set()
-            todo = list(edges.get(start, ()))
-            while todo:
-                node = todo.pop()
-                if node not in seen:
-                    seen.add(node)
-                    todo.extend(edges.get(node, ()))
-            seen.discard(start)
-            if seen:
-                result[p] = seen
-        return result
+        reachable = _closure(edges)  # type: ignore[arg-type]
+        return {p: targets for (p, inverted), targets in reachable.items() if not inverted}  # type: ignore[misc]
 
     def rules(self) -> list[Rule]:
         """The rules as SPARQL updates, with the predicates each reads and writes (for saturate's worklist)."""
