@@ -28,14 +28,17 @@ from rdflib.namespace import XSD
 from . import __version__
 from .errors import NotConforming
 from .export import (
+    Lines,
     dataset_nquads,
-    sorted_ntriples,
+    merged,
+    render,
+    sorted_lines,
     write_atomically,
     write_jsonld_file,
     write_trig,
     write_turtle,
 )
-from .fastreason import infer
+from .fastreason import closure
 from .load import Loaded, load
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, bind_prefixes
 from .paths import Project
@@ -56,8 +59,11 @@ class Build:
 
     loaded: Loaded
     report: Report
-    entailed: ox.Store | None = None  # the kept entailments, in its default graph
+    # the kept entailments, in its default graph; asserted statements may be there too (fastreason.closure leaves
+    # them): entailment_lines() tells them apart
+    entailed: ox.Store | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    _lines: dict[str, Lines] = field(default_factory=dict, repr=False)
 
     @property
     def store(self) -> ox.Store:
@@ -77,20 +83,38 @@ class Build:
 
     @property
     def inferred_count(self) -> int:
-        return len(self.entailed) if self.entailed is not None else 0
+        return len(self.entailment_lines()) if self.reasoned else 0
+
+    def asserted_lines(self) -> Lines:
+        """khasan.ttl's statements as sorted N-Triples lines (export.split_lines form), made once."""
+        if "asserted" not in self._lines:
+            self._lines["asserted"] = sorted_lines([(self.store, _ALL)], self.integer_types)
+        return self._lines["asserted"]
+
+    def entailment_lines(self) -> Lines:
+        """The kept entailments (asserted statements left out) as sorted N-Triples lines, made once."""
+        if "entailed" not in self._lines:
+            if self.entailed is None:
+                return []
+            asserted = set(self.asserted_lines())
+            every = sorted_lines([(self.entailed, ox.DefaultGraph())], self.integer_types)
+            self._lines["entailed"] = [line for line in every if line not in asserted]
+        return self._lines["entailed"]
 
     # rdflib views, made on demand (tests, the reference comparisons, notebook users)
     def _graph(self, *graphs: ox.NamedNode) -> Graph:
         g = Graph()
         bind_prefixes(g)
         for name in graphs:
-            source = self.entailed if name == _INFERRED and self.entailed is not None else self.store
-            graph = ox.DefaultGraph() if source is self.entailed else name
-            for q in source.quads_for_pattern(None, None, None, graph):
+            if name == _INFERRED:
+                for t in ox.parse(render(self.entailment_lines()), format=ox.RdfFormat.N_TRIPLES):
+                    g.add(self._triple(t))  # type: ignore[arg-type]
+                continue
+            for q in self.store.quads_for_pattern(None, None, None, name):
                 g.add(self._triple(q))
         return g
 
-    def _triple(self, q: ox.Quad) -> tuple:  # type: ignore[type-arg]
+    def _triple(self, q: ox.Quad | ox.Triple) -> tuple:  # type: ignore[type-arg]
         """A quad's triple in rdflib terms, with the integer datatypes the store flattened given back."""
         o = to_rdflib(q.object)
         if isinstance(o, Literal) and o.datatype == XSD.integer and q.predicate.value in self.integer_types:
@@ -117,7 +141,8 @@ class Build:
     def nquads(self) -> bytes:
         """The export dataset as N-Quads: editorial and derived triples in the default graph, one named graph per
         passage, the ontology and the kept entailments in graphs of their own."""
-        return dataset_nquads(self.store, entailed=self.entailed, integer_types=self.integer_types)
+        return dataset_nquads(self.store, integer_types=self.integer_types,
+                              entailment_lines=self.entailment_lines() if self.reasoned else None)
 
     @property
     def integer_types(self) -> dict[str, str]:
@@ -151,9 +176,8 @@ class Build:
         return counts
 
     def write(self, out_dir: Path) -> list[Path]:
-        asserted = sorted_ntriples([(self.store, _ALL)], self.integer_types)
-        inferred = (sorted_ntriples([(self.store, _ALL), (self.entailed, ox.DefaultGraph())], self.integer_types)
-                    if self.entailed is not None else asserted)
+        asserted = render(self.asserted_lines())
+        inferred = render(merged(self.asserted_lines(), self.entailment_lines())) if self.reasoned else asserted
         info = {
             "version": __version__,
             "inputs": input_digest(self.loaded.project, self.loaded.files),
@@ -240,6 +264,6 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
                                  for s, p, o in entailments(asserted - ontology, ontology))
             build.entailed = entailed
         else:
-            build.entailed = infer(loaded.store, loaded.ontology)
+            build.entailed = closure(loaded.store, loaded.ontology)
         timings["reason"] = time.perf_counter() - t0
     return build

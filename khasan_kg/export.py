@@ -74,24 +74,50 @@ _FIRST, _SECOND = b" <\x01> ", b" <\x02> "  # never in N-Triples: Oxigraph escap
 
 
 Source = tuple[ox.Store, ox.NamedNode | ox.DefaultGraph]
+Lines = list[bytes]  # N-Triples statements without their newline, in sort form (placeholders for type and label)
 
 
 def sorted_ntriples(sources: list[Source], integer_types: dict[str, str] | None = None) -> bytes:
     """The union of the (store, graph) ``sources`` as N-Triples, one statement per line, sorted, blank-node
     subjects last; ``integer_types`` (predicate → datatype) restores integer datatypes the store has flattened."""
+    return render(sorted_lines(sources, integer_types))
+
+
+def sorted_lines(sources: list[Source], integer_types: dict[str, str] | None = None) -> Lines:
+    """``sorted_ntriples`` as a list of lines in sort form, to merge, subtract or render later."""
     parts = []
     for store, graph in sources:
         data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
         assert data is not None
         parts.append(data)
-    return _sorted_lines(restore_integer_types(b"".join(parts), integer_types or {}))
+    lines = split_lines(restore_integer_types(b"".join(parts), integer_types or {}))
+    if len(sources) > 1:  # one graph has no repeated statement; several may share some
+        lines = list(set(lines))
+    lines.sort()
+    return lines
 
 
-def _sorted_lines(data: bytes) -> bytes:
-    data = data.replace(_TYPE_NT, _FIRST).replace(_LABEL_NT, _SECOND)
-    lines = sorted(set(data.split(b"\n")) - {b""})
-    out = b"\n".join(lines) + b"\n" if lines else b""
-    return out.replace(_FIRST, _TYPE_NT).replace(_SECOND, _LABEL_NT)
+def split_lines(ntriples: bytes) -> Lines:
+    """N-Triples text as a list of lines in sort form (unsorted): rdf:type and rdfs:label are swapped for
+    placeholders that sort before any IRI, so that each subject's block reads "what it is, what it is called"."""
+    lines = ntriples.replace(_TYPE_NT, _FIRST).replace(_LABEL_NT, _SECOND).split(b"\n")
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def merged(a: Lines, b: Lines) -> Lines:
+    """Two sorted line lists with nothing in common, as one sorted list (Timsort merges the two runs in one pass)."""
+    out = a + b
+    out.sort()
+    return out
+
+
+def render(lines: Lines) -> bytes:
+    """Lines in sort form as N-Triples text."""
+    if not lines:
+        return b""
+    return (b"\n".join(lines) + b"\n").replace(_FIRST, _TYPE_NT).replace(_SECOND, _LABEL_NT)
 
 
 # The store hands integers of derived types (Web Annotation's offsets, our line numbers) back as xsd:integer
@@ -100,14 +126,14 @@ _INTEGER_NT = b'"^^<http://www.w3.org/2001/XMLSchema#integer>'
 
 
 def restore_integer_types(data: bytes, types: dict[str, str]) -> bytes:
-    """N-Triples/N-Quads with the integers of the given predicates typed as declared (predicate → datatype)."""
+    """N-Triples/N-Quads with the integers of the given predicates typed as declared (predicate → datatype).
+    One pass over the text, whatever the number of predicates."""
     if not types or _INTEGER_NT not in data:
         return data
-    for predicate, datatype in sorted(types.items()):
-        pattern = re.compile(rb'( <' + re.escape(predicate.encode()) + rb'> "[+-]?[0-9]+)"\^\^<http://www\.w3\.org/'
-                             rb'2001/XMLSchema#integer>')
-        data = pattern.sub(rb'\1"^^<' + datatype.encode() + rb'>', data)
-    return data
+    names = b"|".join(re.escape(p.encode()) for p in sorted(types))
+    pattern = re.compile(rb'( <(' + names + rb')> "[+-]?[0-9]+")\^\^<http://www\.w3\.org/2001/XMLSchema#integer>')
+    datatypes = {p.encode(): b"^^<" + d.encode() + b">" for p, d in types.items()}
+    return pattern.sub(lambda m: m.group(1) + datatypes[m.group(2)], data)
 
 
 def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
@@ -116,14 +142,14 @@ def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
 
 
 def dataset_nquads(store: ox.Store, *, entailed: ox.Store | None = None,
-                   integer_types: dict[str, str] | None = None) -> bytes:
+                   integer_types: dict[str, str] | None = None, entailment_lines: Lines | None = None) -> bytes:
     """The published dataset as N-Quads, graph by graph, each sorted: editorial and derived triples in the
-    default graph, then one graph per passage, the ontology and (from the default graph of ``entailed``) the kept
-    entailments."""
-    derived, merged, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
+    default graph, then one graph per passage, the ontology and the kept entailments (the default graph of
+    ``entailed``, or ``entailment_lines`` when the caller has them already)."""
+    derived, merged_graph, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
     types = integer_types or {}
     parts = [sorted_ntriples([(store, ox.DefaultGraph()), (store, derived)], types)]
-    skip = {merged, derived, inferred_graph}
+    skip = {merged_graph, derived, inferred_graph}
     names = sorted((g for g in store.named_graphs() if g not in skip), key=lambda g: g.value)
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
     passages = [g for g in names if g != ontology]
@@ -136,7 +162,9 @@ def dataset_nquads(store: ox.Store, *, entailed: ox.Store | None = None,
         parts.append(b"\n".join(lines) + b"\n")
     if ontology in names:
         parts.append(_in_graph(sorted_ntriples([(store, ontology)], types), ontology))
-    if entailed is not None:
+    if entailment_lines is not None:
+        parts.append(_in_graph(render(entailment_lines), inferred_graph))
+    elif entailed is not None:
         parts.append(_in_graph(sorted_ntriples([(entailed, ox.DefaultGraph())], types), inferred_graph))
     return b"".join(parts)
 

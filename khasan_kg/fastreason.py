@@ -265,27 +265,35 @@ def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
             scratch.remove(q)
 
 
-def infer(store: ox.Store, ontology: Graph) -> ox.Store:
-    """The kept entailments of ALL_GRAPH (asserted, derived and ontology, merged): exactly what
-    reason.entailments (owlrl) keeps, in the default graph of a store of their own.
+def closure(store: ox.Store, ontology: Graph) -> ox.Store:
+    """A store whose default graph holds ALL_GRAPH (asserted, derived and ontology, merged) together with its kept
+    entailments, minus what reason.is_kept drops: the asserted statements are left in, for the caller to tell
+    apart (``infer`` takes them out; the build does it on the sorted lines it writes anyway, which is cheaper).
 
     The rules run in that store, whose default graph starts as a copy of ALL_GRAPH: every rule then reads and
-    writes one graph, which Oxigraph does several times faster than reading a merge of graphs. Taking the copy
-    out again leaves what was entailed. The entailments stay there (the exports read them from it), which spares
-    inserting millions of quads a second time.
+    writes one graph, which Oxigraph does several times faster than reading a merge of graphs. The copy goes
+    through N-Triples (Oxigraph dumps and parses), without Python code per statement.
     """
     rules = Rules.from_ontology(ontology)
-    all_graph = ox.NamedNode(str(ALL_GRAPH))
-    default = ox.DefaultGraph()
     scratch = ox.Store()
-    scratch.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, default)
-                        for t in store.quads_for_pattern(None, None, None, all_graph))
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(ALL_GRAPH)))
+    if data:  # bulk_load would give blank nodes new names; parsing keeps them
+        scratch.bulk_extend(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))  # type: ignore[arg-type]
+    del data
     saturate(scratch, rules)
-    for t in store.quads_for_pattern(None, None, None, all_graph):
-        scratch.remove(ox.Quad(t.subject, t.predicate, t.object, default))
     ontology_nodes = {term for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
                       for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
     _drop_unkept(scratch, ontology_nodes)
+    return scratch
+
+
+def infer(store: ox.Store, ontology: Graph) -> ox.Store:
+    """The kept entailments of ALL_GRAPH: exactly what reason.entailments (owlrl) keeps, in the default graph of a
+    store of their own (``closure`` with the asserted statements taken out)."""
+    scratch = closure(store, ontology)
+    default = ox.DefaultGraph()
+    for t in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ALL_GRAPH))):
+        scratch.remove(ox.Quad(t.subject, t.predicate, t.object, default))
     return scratch
 
 

@@ -21,7 +21,7 @@ from .errors import InputError
 from .load import Loaded
 from .namespaces import ALL_GRAPH, SH, curie
 from .shaclsparql import CompiledShapes, ShaclResult, compile_shapes, validate_store
-from .store import merge_all
+from .store import merge_into_all_graph
 from .terms import to_oxigraph, to_rdflib
 
 _ALL = ox.NamedNode(str(ALL_GRAPH))
@@ -42,7 +42,7 @@ def shape_results(loaded: Loaded, shapes_path: Path) -> list[ShaclResult]:
     from .validate import _split_sparql_constraints
 
     compiled, shapes = _compiled(shapes_path, shapes_path.stat().st_mtime_ns)
-    store = merge_all(loaded.store)
+    store = merge_into_all_graph(loaded.store)
     results = validate_store(store, compiled, default_graph=_ALL)
     _, constraints = _split_sparql_constraints(shapes)
     results += _sparql_results(store, constraints)

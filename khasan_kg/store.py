@@ -6,7 +6,7 @@ library's property-path and aggregate queries in well under a millisecond where 
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -14,16 +14,18 @@ import pyoxigraph as ox
 
 from .errors import InputError, UsageError
 
-# ALL_GRAPH: every asserted triple (default graph, passages, ontology) merged once, the default graph of queries.
+# The query store's default graph is every asserted triple (default graph, passages, ontology) merged once:
 # Oxigraph's "union of all graphs" is a bag — a fact restated by three passages would come back three times.
+# (The build's own store keeps the merge in ALL_GRAPH instead, the default graph holding the data as written.)
 from .namespaces import ALL_GRAPH, INFERRED_GRAPH
 from .terms import Term, to_oxigraph, to_rdflib
 
-# a GRAPH pattern (GRAPH ?g, GRAPH <iri>, GRAPH pfx:name) or FROM NAMED; in a comment or a string it only costs
-# the slower, exact path
-_SEES_NAMED_GRAPHS = re.compile(r"\bGRAPH\s*(?:[?$<]|[A-Za-z_][\w.-]*:)|\bFROM\s+NAMED\b", re.IGNORECASE)
+STORE_INFO = "khasan-kg.json"  # beside Oxigraph's own files in a persisted store: what the layout cannot say
 
-__all__ = ["ALL_GRAPH", "GraphStore", "Results", "Term", "merge_all", "to_oxigraph", "to_rdflib"]
+__all__ = [
+    "ALL_GRAPH", "STORE_INFO", "GraphStore", "Results", "Term", "merge_all", "merge_into_all_graph", "to_oxigraph",
+    "to_rdflib",
+]
 
 
 class Results:
@@ -43,14 +45,18 @@ class Results:
 class GraphStore:
     """The built graph, queryable. Named queries see everything (asserted, ontology, kept entailments)."""
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, published: int | None = None) -> None:
+        """``store`` laid out for queries (``merge_all``); ``published``: how many quads the dataset as published
+        has (the default graph's merged copy not counted), if known."""
         self.store = store
+        self.published = published
 
     @classmethod
     def from_nquads(cls, data: bytes, path: Path | None = None) -> GraphStore:
         store = ox.Store(str(path)) if path else ox.Store()
         store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
-        return cls(merge_all(store))
+        published = len(store)
+        return cls(merge_all(store), published)
 
     @classmethod
     def from_trig(cls, trig: Path) -> GraphStore:
@@ -59,7 +65,8 @@ class GraphStore:
             store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
         except (OSError, SyntaxError) as exc:
             raise InputError(f"{trig}: cannot load the built graph: {exc}") from exc
-        return cls(merge_all(store))
+        published = len(store)
+        return cls(merge_all(store), published)
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = True) -> GraphStore:
@@ -69,25 +76,25 @@ class GraphStore:
             store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
         except OSError as exc:
             raise InputError(f"{path}: cannot open the store: {exc}") from exc
-        return cls(store)
+        info = path / STORE_INFO
+        if next(iter(store.quads_for_pattern(None, None, None, ox.NamedNode(str(ALL_GRAPH)))), None) is not None \
+                or not info.is_file():
+            raise InputError(f"{path}: this store was written by an older khasan-kg, with another layout "
+                             f"(write it again with: khasan-kg build --store {path})")
+        return cls(store, json.loads(info.read_text(encoding="utf-8"))["published_quads"])
 
     def dataset(self, inferred: bool, query: str | None = None) -> dict[str, object]:
-        """Query options: the merged asserted graph (plus the entailments) as default graph, and every named
-        graph but the merged one for GRAPH patterns.
+        """Query options: the store's default graph (every asserted triple, merged as a set) plus, if asked, the
+        entailments, as the default graph; GRAPH patterns see the named graphs as published.
 
-        The named graphs are listed only for a query that can see them (GRAPH, FROM NAMED): Oxigraph evaluates
-        every pattern five to nine times slower when given an explicit list of thousands of named graphs, even
-        for a query that has no GRAPH pattern.
+        No list of named graphs is passed: Oxigraph evaluates every pattern five to nine times slower when given an
+        explicit list of thousands of named graphs. ``query`` is accepted for callers that pass it; it changes
+        nothing now.
         """
-        default: list[ox.NamedNode] = [ox.NamedNode(str(ALL_GRAPH))]
+        default: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph()]
         if inferred:
             default.append(ox.NamedNode(str(INFERRED_GRAPH)))
-        if query is not None and not _SEES_NAMED_GRAPHS.search(query):
-            return {"default_graph": default}
-        named = [
-            g for g in self.store.named_graphs() if not (isinstance(g, ox.NamedNode) and g.value == str(ALL_GRAPH))
-        ]
-        return {"default_graph": default, "named_graphs": named}
+        return {"default_graph": default}
 
     def _run(self, query: str, bindings: Mapping[str, Term] | None, inferred: bool):  # type: ignore[no-untyped-def]
         from .remote import with_values
@@ -121,13 +128,20 @@ class GraphStore:
         return [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in result]
 
     def __len__(self) -> int:
-        """Quads as built (the merged copy in ALL_GRAPH not counted twice)."""
-        merged = sum(1 for _ in self.store.quads_for_pattern(None, None, None, ox.NamedNode(str(ALL_GRAPH))))
-        return len(self.store) - merged
+        """Quads as published (the merged copy in the default graph not counted twice)."""
+        return self.published if self.published is not None else len(self.store)
 
 
 def merge_all(store: ox.Store) -> ox.Store:
-    """Fill ALL_GRAPH with the set union of the default graph and every named graph except the entailments."""
+    """Make the store's default graph the set union of itself and every named graph but the entailments: what
+    queries see as their default graph (Oxigraph's own union of graphs is a bag)."""
+    store.update(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{INFERRED_GRAPH}>) }}")
+    return store
+
+
+def merge_into_all_graph(store: ox.Store) -> ox.Store:
+    """The build's layout: fill ALL_GRAPH with the set union of the default graph and every named graph but the
+    entailments, leaving the default graph as written (unless ALL_GRAPH is filled already)."""
     all_graph = ox.NamedNode(str(ALL_GRAPH))
     if next(iter(store.quads_for_pattern(None, None, None, all_graph)), None) is None:
         store.update(

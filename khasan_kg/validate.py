@@ -404,16 +404,16 @@ def _locate(loaded: Loaded, data: Graph, focus: object, path: object, value: obj
 def prepare_shapes_data(loaded: Loaded, index: SourceIndex | None = None) -> None:
     """Make ALL_GRAPH what SHACL validates: derive into DERIVED_GRAPH first if the build has not (provenance and
     OWL-Time), then merge asserted, derived and ontology as a set."""
-    from .store import merge_all
+    from .store import merge_into_all_graph
 
     store = loaded.store
     if next(iter(store.quads_for_pattern(None, None, None, _DERIVED)), None) is None:
         derive_all_into(store, index)
         if next(iter(store.quads_for_pattern(None, None, None, _ALL)), None) is not None:
-            # merged before the derivation: add it, as merge_all would have
+            # merged before the derivation: add it, as merge_into_all_graph would have
             store.update(f"INSERT {{ GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{DERIVED_GRAPH}> "
                          f"{{ ?s ?p ?o }} }}")
-    merge_all(store)
+    merge_into_all_graph(store)
 
 
 def shapes_graph(loaded: Loaded, index: SourceIndex | None = None) -> Graph:
