@@ -113,16 +113,13 @@ class GraphStore:
         result = self._run(query, bindings, inferred)
         if not isinstance(result, ox.QuerySolutions):
             raise UsageError("expected a SELECT query")
-        variables = [v.value for v in result.variables]
-        rows = [tuple(to_rdflib(sol[v]) for v in variables) for sol in result]
-        return Results(variables, rows)
+        return _results(result)
 
     def query(self, query: str, bindings: Mapping[str, Term] | None = None, *, inferred: bool = True):  # type: ignore[no-untyped-def]
         """Any query: Results for SELECT, bool for ASK, a list of rdflib triples for CONSTRUCT/DESCRIBE."""
         result = self._run(query, bindings, inferred)
         if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            return Results(variables, [tuple(to_rdflib(sol[v]) for v in variables) for sol in result])
+            return _results(result)
         if isinstance(result, ox.QueryBoolean):
             return bool(result)
         return [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in result]
@@ -130,6 +127,22 @@ class GraphStore:
     def __len__(self) -> int:
         """Quads as published (the merged copy in the default graph not counted twice)."""
         return self.published if self.published is not None else len(self.store)
+
+
+def _results(solutions: ox.QuerySolutions) -> Results:
+    """Solutions as rdflib terms, each distinct term converted once: a typed literal costs microseconds to make
+    (rdflib parses its value), and a result repeats the same labels, types and dates many times."""
+    variables = [v.value for v in solutions.variables]
+    cache: dict[object, Term | None] = {None: None}
+
+    def term(value: object) -> Term | None:
+        try:
+            return cache[value]
+        except KeyError:
+            cache[value] = converted = to_rdflib(value)
+            return converted
+
+    return Results(variables, [tuple(term(sol[v]) for v in variables) for sol in solutions])
 
 
 def merge_all(store: ox.Store) -> ox.Store:
