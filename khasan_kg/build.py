@@ -32,7 +32,9 @@ from .export import (
     dataset_nquads,
     merged,
     render,
+    restore_integer_types,
     sorted_lines,
+    split_lines,
     write_atomically,
     write_jsonld_file,
     write_trig,
@@ -97,8 +99,12 @@ class Build:
             if self.entailed is None:
                 return []
             asserted = set(self.asserted_lines())
-            every = sorted_lines([(self.entailed, ox.DefaultGraph())], self.integer_types)
-            self._lines["entailed"] = [line for line in every if line not in asserted]
+            data = self.entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            lines = [line for line in split_lines(restore_integer_types(data or b"", self.integer_types))
+                     if line not in asserted]
+            del data, asserted
+            lines.sort()  # fewer lines to sort once the asserted ones are out
+            self._lines["entailed"] = lines
         return self._lines["entailed"]
 
     # rdflib views, made on demand (tests, the reference comparisons, notebook users)
