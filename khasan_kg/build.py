@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from .export import (
     write_trig,
     write_turtle,
 )
-from .fastreason import closure
+from .fastreason import Rules, closure
 from .load import Loaded, load
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, bind_prefixes
 from .paths import Project
@@ -62,10 +63,17 @@ class Build:
     loaded: Loaded
     report: Report
     # the kept entailments, in its default graph; asserted statements may be there too (fastreason.closure leaves
-    # them): entailment_lines() tells them apart
-    entailed: ox.Store | None = None
+    # them): entailment_lines() tells them apart. Given as a Reasoning, it is waited for when first asked for.
+    entailed: ox.Store | Reasoning | None = None
     timings: dict[str, float] = field(default_factory=dict)
     _lines: dict[str, Lines] = field(default_factory=dict, repr=False)
+
+    def entailments(self) -> ox.Store | None:
+        """The store of entailments (waiting for the reasoner if it still runs), or None once entailment_lines()
+        has them and the store is let go."""
+        if isinstance(self.entailed, Reasoning):
+            self.entailed = self.entailed.result()
+        return self.entailed
 
     @property
     def store(self) -> ox.Store:
@@ -81,7 +89,7 @@ class Build:
 
     @property
     def reasoned(self) -> bool:
-        return self.entailed is not None
+        return self.entailed is not None or "entailed" in self._lines
 
     @property
     def inferred_count(self) -> int:
@@ -96,15 +104,17 @@ class Build:
     def entailment_lines(self) -> Lines:
         """The kept entailments (asserted statements left out) as sorted N-Triples lines, made once."""
         if "entailed" not in self._lines:
-            if self.entailed is None:
+            asserted = set(self.asserted_lines())  # made first: it overlaps the reasoner if that still runs
+            entailed = self.entailments()
+            if entailed is None:
                 return []
-            asserted = set(self.asserted_lines())
-            data = self.entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+            data = entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
             lines = [line for line in split_lines(restore_integer_types(data or b"", self.integer_types))
                      if line not in asserted]
             del data, asserted
             lines.sort()  # fewer lines to sort once the asserted ones are out
             self._lines["entailed"] = lines
+            self.entailed = None  # the lines say all of it: the store (gigabytes at a million triples) goes
         return self._lines["entailed"]
 
     # rdflib views, made on demand (tests, the reference comparisons, notebook users)
@@ -182,25 +192,64 @@ class Build:
         return counts
 
     def write(self, out_dir: Path) -> list[Path]:
+        """Write the build's files. Those of the asserted graph come first: a reasoner still running (see run)
+        is waited for only after them."""
         asserted = render(self.asserted_lines())
-        inferred = render(merged(self.asserted_lines(), self.entailment_lines())) if self.reasoned else asserted
-        info = {
-            "version": __version__,
-            "inputs": input_digest(self.loaded.project, self.loaded.files),
-            "triples": asserted.count(b"\n"),
-            "triples_inferred": inferred.count(b"\n"),
-            "timings": self.timings,
-        }
+
+        def inferred() -> bytes:
+            return render(merged(self.asserted_lines(), self.entailment_lines())) if self.reasoned else asserted
+
+        def info() -> str:
+            return json.dumps({
+                "version": __version__,
+                "inputs": input_digest(self.loaded.project, self.loaded.files),
+                "triples": len(self.asserted_lines()),
+                "triples_inferred": len(self.asserted_lines()) + len(self.entailment_lines()),
+                "timings": self.timings,
+            }, indent=2) + "\n"
+
         writers = {
             "khasan.ttl": lambda p: write_turtle(asserted, p),
-            "khasan-inferred.ttl": lambda p: write_turtle(inferred, p),
             "khasan.nt": lambda p: p.write_bytes(asserted),
             "khasan.jsonld": lambda p: write_jsonld_file(asserted, p),
+            "khasan-inferred.ttl": lambda p: write_turtle(inferred(), p),
             "khasan.trig": lambda p: write_trig(self.nquads(), p),
-            "build-info.json": lambda p: p.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8"),
+            "build-info.json": lambda p: p.write_text(info(), encoding="utf-8"),
         }
         write_atomically(out_dir, writers)
-        return [out_dir / name for name in writers]
+        return [out_dir / name for name in OUTPUT_FILES]
+
+
+class Reasoning:
+    """The fast reasoner at work in a thread of its own: Oxigraph lets go of Python's lock while it runs a
+    SPARQL update, so the reasoner's updates and the checks, SHACL and the first exports share the two cores."""
+
+    def __init__(self, loaded: Loaded, timings: dict[str, float]) -> None:
+        self._result: ox.Store | None = None
+        self._error: BaseException | None = None
+        self._timings = timings
+        rules = Rules.from_ontology(loaded.ontology)  # here, so that an axiom it has no rule for stops run() at once
+        # a daemon: a build that fails validation exits without waiting for entailments nobody will read
+        self._thread = threading.Thread(target=self._work, args=(loaded.store, rules), name="khasan-kg reasoner",
+                                        daemon=True)
+        self._thread.start()
+
+    def _work(self, store: ox.Store, rules: Rules) -> None:
+        t0 = time.perf_counter()
+        try:
+            self._result = closure(store, rules)
+        except BaseException as exc:  # handed to whoever asks for the result
+            self._error = exc
+        self._timings["reason"] = time.perf_counter() - t0
+
+    def result(self) -> ox.Store:
+        t0 = time.perf_counter()
+        self._thread.join()
+        self._timings["reason_wait"] = time.perf_counter() - t0
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
 def _ontology_graph() -> str:
@@ -250,10 +299,18 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
     timings["parse"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    # the checks read the asserted data first; SHACL then derives provenance and merges ALL_GRAPH
-    report = validate_loaded(loaded) if check else Report()
+    reasoning: list[Reasoning] = []
+
+    def start_reasoning() -> None:  # once ALL_GRAPH is merged, the fast reasoner needs nothing more
+        if reason and not reference:
+            reasoning.append(Reasoning(loaded, timings))
+
+    # provenance is derived and ALL_GRAPH merged first; the reasoner starts then, beside the checks and SHACL
+    report = validate_loaded(loaded, on_merged=start_reasoning) if check else Report()
     derive_into(loaded)  # a no-op when validation has done it
     timings["validate"] = time.perf_counter() - t0
+    if reason and not reference and not reasoning:
+        start_reasoning()
     build = Build(loaded, report, timings=timings)
     if not report.conforms:
         error = NotConforming(report.text())
@@ -269,7 +326,7 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
             entailed.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                                  for s, p, o in entailments(asserted - ontology, ontology))
             build.entailed = entailed
+            timings["reason"] = time.perf_counter() - t0
         else:
-            build.entailed = closure(loaded.store, loaded.ontology)
-        timings["reason"] = time.perf_counter() - t0
+            build.entailed = reasoning[0]  # still at work, maybe: Build.entailments() waits for it
     return build

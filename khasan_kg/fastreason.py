@@ -265,7 +265,7 @@ def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
             scratch.remove(q)
 
 
-def closure(store: ox.Store, ontology: Graph) -> ox.Store:
+def closure(store: ox.Store, rules: Rules) -> ox.Store:
     """A store whose default graph holds ALL_GRAPH (asserted, derived and ontology, merged) together with its kept
     entailments, minus what reason.is_kept drops: the asserted statements are left in, for the caller to tell
     apart (``infer`` takes them out; the build does it on the sorted lines it writes anyway, which is cheaper).
@@ -274,7 +274,6 @@ def closure(store: ox.Store, ontology: Graph) -> ox.Store:
     writes one graph, which Oxigraph does several times faster than reading a merge of graphs. The copy goes
     through N-Triples (Oxigraph dumps and parses), without Python code per statement.
     """
-    rules = Rules.from_ontology(ontology)
     scratch = ox.Store()
     data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(ALL_GRAPH)))
     if data:  # bulk_load would give blank nodes new names; parsing keeps them
@@ -290,7 +289,7 @@ def closure(store: ox.Store, ontology: Graph) -> ox.Store:
 def infer(store: ox.Store, ontology: Graph) -> ox.Store:
     """The kept entailments of ALL_GRAPH: exactly what reason.entailments (owlrl) keeps, in the default graph of a
     store of their own (``closure`` with the asserted statements taken out)."""
-    scratch = closure(store, ontology)
+    scratch = closure(store, Rules.from_ontology(ontology))
     default = ox.DefaultGraph()
     for t in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ALL_GRAPH))):
         scratch.remove(ox.Quad(t.subject, t.predicate, t.object, default))

@@ -18,7 +18,7 @@ import contextvars
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -435,15 +435,22 @@ def shapes_graph(loaded: Loaded, index: SourceIndex | None = None) -> Graph:
     return data
 
 
-def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: bool = True) -> Report:
+def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: bool = True,
+                    on_merged: Callable[[], None] | None = None) -> Report:
     """Run every check on loaded data; the report lists the problems check by check, each check's in file
     order (the shapes' sorted by file and line).
 
     The checks other than SHACL read the store and make no rdflib graph; with ``shapes``, DERIVED_GRAPH is
     derived (if the build has not) and ALL_GRAPH merged, and SHACL gets ALL_GRAPH as an rdflib graph.
+    ``on_merged`` is called as soon as ALL_GRAPH is merged (on the fast path, before the other checks): the
+    build starts reasoning there, beside the checks.
     """
     index = SourceIndex(loaded.store)
     report = Report()
+    if shapes and not use_reference():
+        prepare_shapes_data(loaded, index)
+        if on_merged is not None:
+            on_merged()
     if source_text is None:
         path = loaded.project.source_document()
         if path is not None:
