@@ -31,6 +31,7 @@ from .errors import NotConforming
 from .export import (
     Lines,
     dataset_nquads,
+    line_chunks,
     merged,
     render,
     restore_integer_types,
@@ -108,13 +109,17 @@ class Build:
             entailed = self.entailments()
             if entailed is None:
                 return []
-            data = entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-            lines = [line for line in split_lines(restore_integer_types(data or b"", self.integer_types))
-                     if line not in asserted]
+            data = entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
+            # the text says all of it: the store (gigabytes at a million triples) goes before the text is split,
+            # and the text is split a slice at a time, so that only the kept lines are ever held as lines
+            self.entailed = entailed = None
+            lines: Lines = []
+            for chunk in line_chunks(data):
+                lines += [line for line in split_lines(restore_integer_types(chunk, self.integer_types))
+                          if line not in asserted]
             del data, asserted
             lines.sort()  # fewer lines to sort once the asserted ones are out
             self._lines["entailed"] = lines
-            self.entailed = None  # the lines say all of it: the store (gigabytes at a million triples) goes
         return self._lines["entailed"]
 
     # rdflib views, made on demand (tests, the reference comparisons, notebook users)

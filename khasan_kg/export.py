@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -104,6 +104,15 @@ def split_lines(ntriples: bytes) -> Lines:
     if lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+def line_chunks(data: bytes, size: int = 64 << 20) -> Iterator[bytes]:
+    """``data`` in slices of about ``size`` bytes, each ending at the end of a line."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", min(start + size, len(data) - 1)) + 1 or len(data)
+        yield data[start:end]
+        start = end
 
 
 def merged(a: Lines, b: Lines) -> Lines:

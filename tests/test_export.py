@@ -93,3 +93,16 @@ def test_two_builds_of_the_same_input_write_the_same_ntriples(built, project, tm
     again = tmp_path / "again"
     api.build(again, project)
     assert (again / "khasan.nt").read_bytes() == (out / "khasan.nt").read_bytes()
+
+
+def test_line_chunks_cut_only_at_line_ends_and_lose_nothing() -> None:
+    import random
+
+    from khasan_kg.export import line_chunks
+
+    rng = random.Random(1938)
+    for _ in range(300):
+        data = b"".join(b"x" * rng.randrange(0, 20) + b"\n" for _ in range(rng.randrange(0, 50)))
+        chunks = list(line_chunks(data, rng.randrange(1, 40)))
+        assert b"".join(chunks) == data
+        assert all(chunk.endswith(b"\n") for chunk in chunks)
