@@ -142,6 +142,18 @@ def test_construct_answers_in_each_rdf_format_with_thai_intact(client: httpx.Cli
         assert "@context" in json.loads(r.text)
 
 
+def test_the_merged_asserted_graph_can_be_asked_for_by_name(client: httpx.Client, dist: Path) -> None:
+    """default-graph-uri=…/graph/all (the graph a push fills) gives the asserted graph: khasan.nt, no entailments."""
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    counts = []
+    for params in ({"query": query, "default-graph-uri": f"{ID}graph/all"}, {"query": query}):
+        r = client.get("/sparql", params=params, headers={"Accept": JSON_RESULTS})
+        assert r.status_code == 200, r.text
+        counts.append(int(r.json()["results"]["bindings"][0]["n"]["value"]))
+    asserted = len((dist / "khasan.nt").read_bytes().splitlines())
+    assert counts[0] == asserted < counts[1]
+
+
 def test_form_post_is_answered(client: httpx.Client) -> None:
     r = client.post("/sparql", data={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": JSON_RESULTS})
     assert r.status_code == 200 and r.json()["boolean"] is True
