@@ -4,9 +4,10 @@ Everything happens in one Oxigraph store (``Loaded.store``), graph by graph:
 
 - the default graph and one graph per passage: the asserted data, as written;
 - ONTOLOGY_GRAPH: the ontology; DERIVED_GRAPH: provenance and OWL-Time the build derives;
-- ALL_GRAPH: those merged as a set (what SHACL validates and what queries see);
-- and, in a store of their own (``Build.entailed``, default graph), the kept entailments: published as
-  INFERRED_GRAPH.
+- ALL_GRAPH: those merged as a set (what SHACL validates and the reasoner reads; khasan.ttl);
+- and, in a store of their own (``Build.entailed``, default graph), the kept entailments, published as
+  INFERRED_GRAPH. The fast reasoner fills it in a thread (``Reasoning``) while validation and the first exports
+  run; ``Build.entailment_lines`` tells its entailments from the asserted statements it also holds.
 
 rdflib graphs are made only when a caller asks for one (``Build.asserted`` …) or on the reference path.
 """
@@ -44,7 +45,7 @@ from .export import (
 )
 from .fastreason import Rules, closure
 from .load import Loaded, load
-from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, bind_prefixes
+from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, ONTOLOGY_GRAPH, bind_prefixes
 from .paths import Project
 from .provenance import DERIVED_DATATYPES
 from .reason import entailments
@@ -81,7 +82,8 @@ class Build:
         return self.loaded.store
 
     def count(self, graph: ox.NamedNode) -> int:
-        return sum(1 for _ in self.store.quads_for_pattern(None, None, None, graph))
+        rows = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}")
+        return next(int(row[0].value) for row in rows)  # type: ignore[union-attr]
 
     @property
     def triple_count(self) -> int:
@@ -189,8 +191,8 @@ class Build:
         counts: Counter[str] = Counter()
         rows = self.store.query(
             f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c FILTER (STRSTARTS(STR(?c), '{KH}')) "
-            f"FILTER NOT EXISTS {{ GRAPH <{_ontology_graph()}> {{ ?s a ?c }} }} }} GROUP BY ?c",
-            default_graph=_ALL, named_graphs=[ox.NamedNode(_ontology_graph())],
+            f"FILTER NOT EXISTS {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s a ?c }} }} }} GROUP BY ?c",
+            default_graph=_ALL, named_graphs=[ox.NamedNode(str(ONTOLOGY_GRAPH))],
         )
         for row in rows:  # type: ignore[union-attr]
             counts[row[0].value[len(str(KH)):]] = int(row[1].value)  # type: ignore[union-attr]
@@ -257,12 +259,6 @@ class Reasoning:
         return self._result
 
 
-def _ontology_graph() -> str:
-    from .namespaces import ONTOLOGY_GRAPH
-
-    return str(ONTOLOGY_GRAPH)
-
-
 def input_digest(project: Project, files: list[Path]) -> str:
     """A digest of every input the build reads: a build whose inputs did not change need not run again."""
     h = hashlib.sha256()
@@ -314,7 +310,7 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
     report = validate_loaded(loaded, on_merged=start_reasoning) if check else Report()
     derive_into(loaded)  # a no-op when validation has done it
     timings["validate"] = time.perf_counter() - t0
-    if reason and not reference and not reasoning:
+    if not reasoning:  # validation did not merge (no checks, or the reference path): merged by derive_into now
         start_reasoning()
     build = Build(loaded, report, timings=timings)
     if not report.conforms:

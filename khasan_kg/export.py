@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
-from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES  # noqa: F401 (re-exported)
@@ -40,26 +39,6 @@ def to_jsonld(graph: Graph) -> str:
     data = write_jsonld(triples, load_context())
     assert data is not None
     return data.decode("utf-8")
-
-
-def to_ntriples(graph: Graph) -> str:
-    """N-Triples, sorted, so that two builds of the same input are byte-identical (blank nodes carry labels
-    derived from their content: load.stable_quads)."""
-    text = graph.serialize(format="nt")
-    lines = sorted(line for line in text.splitlines() if line.strip())
-    return "\n".join(lines) + "\n"
-
-
-def to_trig(dataset: Dataset) -> bytes:
-    """TriG written by Oxigraph (several times faster than rdflib's writer), quads sorted for stable output."""
-    from .terms import to_oxigraph
-
-    quads = []
-    for s, p, o, g in dataset.quads((None, None, None, None)):
-        graph = ox.DefaultGraph() if g is None or g == DATASET_DEFAULT_GRAPH_ID else to_oxigraph(g)
-        quads.append(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), graph))  # type: ignore[arg-type]
-    quads.sort(key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
-    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
 
 
 # ---------------------------------------------------------------- writing from the build store
@@ -150,11 +129,10 @@ def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
     return ntriples.replace(b" .\n", f" <{graph.value}> .\n".encode())
 
 
-def dataset_nquads(store: ox.Store, *, entailed: ox.Store | None = None,
-                   integer_types: dict[str, str] | None = None, entailment_lines: Lines | None = None) -> bytes:
+def dataset_nquads(store: ox.Store, *, integer_types: dict[str, str] | None = None,
+                   entailment_lines: Lines | None = None) -> bytes:
     """The published dataset as N-Quads, graph by graph, each sorted: editorial and derived triples in the
-    default graph, then one graph per passage, the ontology and the kept entailments (the default graph of
-    ``entailed``, or ``entailment_lines`` when the caller has them already)."""
+    default graph, then one graph per passage, the ontology and the kept entailments (``entailment_lines``)."""
     derived, merged_graph, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
     types = integer_types or {}
     parts = [sorted_ntriples([(store, ox.DefaultGraph()), (store, derived)], types)]
@@ -173,8 +151,6 @@ def dataset_nquads(store: ox.Store, *, entailed: ox.Store | None = None,
         parts.append(_in_graph(sorted_ntriples([(store, ontology)], types), ontology))
     if entailment_lines is not None:
         parts.append(_in_graph(render(entailment_lines), inferred_graph))
-    elif entailed is not None:
-        parts.append(_in_graph(sorted_ntriples([(entailed, ox.DefaultGraph())], types), inferred_graph))
     return b"".join(parts)
 
 

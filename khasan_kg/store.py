@@ -83,18 +83,23 @@ class GraphStore:
                              f"(write it again with: khasan-kg build --store {path})")
         return cls(store, json.loads(info.read_text(encoding="utf-8"))["published_quads"])
 
-    def dataset(self, inferred: bool, query: str | None = None) -> dict[str, object]:
+    def dataset(self, inferred: bool) -> dict[str, object]:
         """Query options: the store's default graph (every asserted triple, merged as a set) plus, if asked, the
         entailments, as the default graph; GRAPH patterns see the named graphs as published.
 
         No list of named graphs is passed: Oxigraph evaluates every pattern five to nine times slower when given an
-        explicit list of thousands of named graphs. ``query`` is accepted for callers that pass it; it changes
-        nothing now.
+        explicit list of thousands of named graphs.
         """
         default: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph()]
         if inferred:
             default.append(ox.NamedNode(str(INFERRED_GRAPH)))
         return {"default_graph": default}
+
+    @staticmethod
+    def graph(iri: str) -> ox.NamedNode | ox.DefaultGraph:
+        """The graph a client names: the merged asserted graph, named as a push names it (ALL_GRAPH), is this
+        store's default graph; any other name is a named graph."""
+        return ox.DefaultGraph() if iri == str(ALL_GRAPH) else ox.NamedNode(iri)
 
     def _run(self, query: str, bindings: Mapping[str, Term] | None, inferred: bool):  # type: ignore[no-untyped-def]
         from .remote import with_values
@@ -103,7 +108,7 @@ class GraphStore:
         # as bound (Oxigraph's substitutions leave BOUND(?x) false) and the same text runs on any store.
         text = with_values(query, bindings) if bindings else query
         try:
-            return self.store.query(text, **self.dataset(inferred, text))  # type: ignore[arg-type]
+            return self.store.query(text, **self.dataset(inferred))  # type: ignore[arg-type]
         except SyntaxError as exc:
             raise UsageError(f"SPARQL syntax error: {exc}") from exc
         except RuntimeError as exc:

@@ -441,8 +441,8 @@ def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: b
     order (the shapes' sorted by file and line).
 
     The checks other than SHACL read the store and make no rdflib graph; with ``shapes``, DERIVED_GRAPH is
-    derived (if the build has not) and ALL_GRAPH merged, and SHACL gets ALL_GRAPH as an rdflib graph.
-    ``on_merged`` is called as soon as ALL_GRAPH is merged (on the fast path, before the other checks): the
+    derived (if the build has not) and ALL_GRAPH merged, and SHACL reads ALL_GRAPH (pySHACL, on the reference
+    path, as an rdflib copy). On the fast path the merge comes first and ``on_merged`` is called then: the
     build starts reasoning there, beside the checks.
     """
     index = SourceIndex(loaded.store)
@@ -472,7 +472,6 @@ def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: b
         else:  # SHACL Core as set-at-a-time SPARQL in the store (shapecheck, shaclsparql)
             from .shapecheck import shape_problems as store_shape_problems
 
-            prepare_shapes_data(loaded, index)
             shape_problems, shacl_report = store_shape_problems(loaded, loaded.project.shapes)
         report.problems += shape_problems
         report.shacl_report = shacl_report

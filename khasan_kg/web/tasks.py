@@ -67,16 +67,14 @@ def sparql(state: State, text: str, accept: str | None, fmt: str | None, default
     """Run any query; returns (content type, body, the row/triple limit if the answer was cut there, else None)."""
     import pyoxigraph as ox
 
-    from ..namespaces import ALL_GRAPH
     from ..store import GraphStore, to_rdflib
 
     limit = state.max_rows
     truncated = None
     if isinstance(state.store, GraphStore):
-        kwargs: dict[str, Any] = state.store.dataset(inferred=True, query=text)  # merged graph: no repeated rows
-        if default_graphs:  # the merged asserted graph is the store's default graph, under the name a push gives it
-            kwargs["default_graph"] = [ox.DefaultGraph() if g == str(ALL_GRAPH) else ox.NamedNode(g)
-                                       for g in default_graphs]
+        kwargs: dict[str, Any] = state.store.dataset(inferred=True)  # merged graph: no repeated rows
+        if default_graphs:
+            kwargs["default_graph"] = [state.store.graph(g) for g in default_graphs]
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         try:
