@@ -5,9 +5,9 @@ Everything happens in one Oxigraph store (``Loaded.store``), graph by graph:
 - the default graph and one graph per passage: the asserted data, as written;
 - ONTOLOGY_GRAPH: the ontology; DERIVED_GRAPH: provenance and OWL-Time the build derives;
 - ALL_GRAPH: those merged as a set (what SHACL validates and the reasoner reads; khasan.ttl);
-- and, in a store of their own (``Build.entailed``, default graph), the kept entailments, published as
-  INFERRED_GRAPH. The fast reasoner fills it in a thread (``Reasoning``) while validation and the first exports
-  run; ``Build.entailment_lines`` tells its entailments from the asserted statements it also holds.
+- and, as N-Triples text (``Build.entailed``), the kept entailments, published as INFERRED_GRAPH. The fast
+  reasoner makes it in a thread (``Reasoning``, in a scratch store of its own) while validation and the first
+  exports run; ``Build.entailment_lines`` tells its entailments from the asserted statements it also holds.
 
 rdflib graphs are made only when a caller asks for one (``Build.asserted`` …) or on the reference path.
 """
@@ -64,15 +64,15 @@ class Build:
 
     loaded: Loaded
     report: Report
-    # the kept entailments, in its default graph; asserted statements may be there too (fastreason.closure leaves
-    # them): entailment_lines() tells them apart. Given as a Reasoning, it is waited for when first asked for.
-    entailed: ox.Store | Reasoning | None = None
+    # the kept entailments as N-Triples; asserted statements may be there too (fastreason.closure leaves them):
+    # entailment_lines() tells them apart. Given as a Reasoning, it is waited for when first asked for.
+    entailed: bytes | Reasoning | None = None
     timings: dict[str, float] = field(default_factory=dict)
     _lines: dict[str, Lines] = field(default_factory=dict, repr=False)
 
-    def entailments(self) -> ox.Store | None:
-        """The store of entailments (waiting for the reasoner if it still runs), or None once entailment_lines()
-        has them and the store is let go."""
+    def entailments(self) -> bytes | None:
+        """The entailments as N-Triples (waiting for the reasoner if it still runs), or None once
+        entailment_lines() has them and the text is let go."""
         if isinstance(self.entailed, Reasoning):
             self.entailed = self.entailed.result()
         return self.entailed
@@ -108,13 +108,11 @@ class Build:
         """The kept entailments (asserted statements left out) as sorted N-Triples lines, made once."""
         if "entailed" not in self._lines:
             asserted = set(self.asserted_lines())  # made first: it overlaps the reasoner if that still runs
-            entailed = self.entailments()
-            if entailed is None:
+            data = self.entailments()
+            if data is None:
                 return []
-            data = entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
-            # the text says all of it: the store (gigabytes at a million triples) goes before the text is split,
-            # and the text is split a slice at a time, so that only the kept lines are ever held as lines
-            self.entailed = entailed = None
+            # the text is split a slice at a time, so that only the kept lines are ever held as lines
+            self.entailed = None
             lines: Lines = []
             for chunk in line_chunks(data):
                 lines += [line for line in split_lines(restore_integer_types(chunk, self.integer_types))
@@ -232,7 +230,7 @@ class Reasoning:
     SPARQL update, so the reasoner's updates and the checks, SHACL and the first exports share the two cores."""
 
     def __init__(self, loaded: Loaded, timings: dict[str, float]) -> None:
-        self._result: ox.Store | None = None
+        self._result: bytes | None = None
         self._error: BaseException | None = None
         self._timings = timings
         rules = Rules.from_ontology(loaded.ontology)  # here, so that an axiom it has no rule for stops run() at once
@@ -249,7 +247,7 @@ class Reasoning:
             self._error = exc
         self._timings["reason"] = time.perf_counter() - t0
 
-    def result(self) -> ox.Store:
+    def result(self) -> bytes:
         t0 = time.perf_counter()
         self._thread.join()
         self._timings["reason_wait"] = time.perf_counter() - t0
@@ -326,7 +324,7 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
             entailed = ox.Store()
             entailed.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                                  for s, p, o in entailments(asserted - ontology, ontology))
-            build.entailed = entailed
+            build.entailed = entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
             timings["reason"] = time.perf_counter() - t0
         else:
             build.entailed = reasoning[0]  # still at work, maybe: Build.entailments() waits for it

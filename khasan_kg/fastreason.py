@@ -12,6 +12,7 @@ UnsupportedAxiom rather than silently giving fewer entailments: build with the r
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -248,6 +249,24 @@ def _counts(store: ox.Store, predicates: set[URIRef]) -> dict[URIRef, int]:
     return {p: found.get(p, 0) for p in predicates}
 
 
+# Blank nodes go into the scratch store as IRIs of their own (skolemised in the N-Triples text) and come back out
+# under their own labels: Oxigraph's loaders give a blank node a new name, and the build tells entailments from
+# asserted statements by their text. As IRIs they can also be named in SPARQL (the ontology's, to drop them).
+_SKOLEM = "urn:x-khasan-kg-blank:"
+_SUBJECT_BLANK = re.compile(rb"^_:(\S+) ", re.MULTILINE)
+_OBJECT_BLANK = re.compile(rb" _:(\S+) \.$", re.MULTILINE)
+_SKOLEM_IRI = re.compile(rb"<" + re.escape(_SKOLEM.encode()) + rb"([^>]*)>")
+
+
+def _skolemised(ntriples: bytes) -> bytes:
+    ntriples = _SUBJECT_BLANK.sub(b"<" + _SKOLEM.encode() + rb"\1> ", ntriples)
+    return _OBJECT_BLANK.sub(b" <" + _SKOLEM.encode() + rb"\1> .", ntriples)
+
+
+def _unskolemised(ntriples: bytes) -> bytes:
+    return _SKOLEM_IRI.sub(rb"_:\1", ntriples)
+
+
 def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
     """Remove from the entailments what reason.is_kept drops: statements about anything but our instances and the
     data's blank nodes, reflexive owl:sameAs, types every resource has, the ontology's own blank nodes."""
@@ -255,41 +274,50 @@ def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
     scratch.update(f"""
         DELETE {{ ?s ?p ?o }} WHERE {{
           ?s ?p ?o
-          FILTER ((isIRI(?s) && !STRSTARTS(STR(?s), "{ID}"))
+          FILTER ((isIRI(?s) && !STRSTARTS(STR(?s), "{ID}") && !STRSTARTS(STR(?s), "{_SKOLEM}"))
                   || (?p = <{OWL.sameAs}> && sameTerm(?s, ?o))
                   || (?p = <{RDF.type}> && ?o IN ({noise}))
                   || ?p IN (<{OWL.differentFrom}>, <{OWL.topObjectProperty}>, <{OWL.topDataProperty}>))
         }}""")
-    for node in ontology_nodes:  # SPARQL cannot name a blank node: these few go one by one
-        for q in [*scratch.quads_for_pattern(node, None, None), *scratch.quads_for_pattern(None, None, node)]:
-            scratch.remove(q)
+    if ontology_nodes:
+        names = " ".join(f"<{_SKOLEM}{node.value}>" for node in sorted(ontology_nodes, key=lambda n: n.value))
+        scratch.update(f"DELETE {{ ?n ?p ?o }} WHERE {{ VALUES ?n {{ {names} }} ?n ?p ?o }}")
+        scratch.update(f"DELETE {{ ?s ?p ?n }} WHERE {{ VALUES ?n {{ {names} }} ?s ?p ?n }}")
 
 
-def closure(store: ox.Store, rules: Rules) -> ox.Store:
-    """A store whose default graph holds ALL_GRAPH (asserted, derived and ontology, merged) together with its kept
-    entailments, minus what reason.is_kept drops: the asserted statements are left in, for the caller to tell
-    apart (``infer`` takes them out; the build does it on the sorted lines it writes anyway, which is cheaper).
+def closure(store: ox.Store, rules: Rules) -> bytes:
+    """ALL_GRAPH's statements that the rules read, with their kept entailments, as N-Triples text: what
+    reason.is_kept drops is left out, the asserted statements are left in, for the caller to tell apart (``infer``
+    takes them out; the build does it on the sorted lines it writes anyway, which is cheaper).
 
-    The rules run in that store, whose default graph starts as a copy of ALL_GRAPH: every rule then reads and
-    writes one graph, which Oxigraph does several times faster than reading a merge of graphs. The copy goes
-    through N-Triples (Oxigraph dumps and parses), without Python code per statement.
+    The rules run in a scratch store whose default graph starts as those statements: every rule then reads and
+    writes one graph, which Oxigraph does several times faster than reading a merge of graphs. Statements of
+    predicates no rule reads (labels, offsets, OWL-Time…) entail nothing here and stay out. The copy is a CONSTRUCT
+    written as N-Triples and bulk-loaded: Oxigraph lets go of Python's lock for both, so the build's validation runs
+    on meanwhile; only the blank-node rewriting holds it.
     """
+    reads = sorted({p for rule in rules.rules() for p in rule.reads})
     scratch = ox.Store()
-    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(ALL_GRAPH)))
-    if data:  # bulk_load would give blank nodes new names; parsing keeps them
-        scratch.bulk_extend(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))  # type: ignore[arg-type]
-    del data
+    if reads:
+        copy = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {' '.join(f'<{p}>' for p in reads)} }} "
+                           f"GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }} }}")
+        data = _skolemised(copy.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")  # type: ignore[union-attr]
+        if data:
+            scratch.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        del data
     saturate(scratch, rules)
     ontology_nodes = {term for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
                       for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
     _drop_unkept(scratch, ontology_nodes)
-    return scratch
+    return _unskolemised(scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b"")
 
 
 def infer(store: ox.Store, ontology: Graph) -> ox.Store:
     """The kept entailments of ALL_GRAPH: exactly what reason.entailments (owlrl) keeps, in the default graph of a
     store of their own (``closure`` with the asserted statements taken out)."""
-    scratch = closure(store, Rules.from_ontology(ontology))
+    scratch = ox.Store()
+    scratch.bulk_extend(ox.parse(closure(store, Rules.from_ontology(ontology)),  # type: ignore[arg-type]
+                                 format=ox.RdfFormat.N_TRIPLES))
     default = ox.DefaultGraph()
     for t in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ALL_GRAPH))):
         scratch.remove(ox.Quad(t.subject, t.predicate, t.object, default))

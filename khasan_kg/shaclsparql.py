@@ -114,7 +114,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, XSD, Namespace
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 
-from .terms import to_rdflib
+from .terms import solution_rows, to_rdflib
 
 Term = URIRef | BNode | Literal
 ReportPath = URIRef | Path
@@ -984,9 +984,7 @@ class _Run:
         self.results: list[ShaclResult] = []
 
     def select(self, query: str) -> list[list[Term | None]]:
-        solutions = self.store.query(query, **self.options)
-        names = [v for v in solutions.variables]  # type: ignore[union-attr]
-        return [[None if row[v] is None else _to_rdflib(row[v]) for v in names] for row in solutions]  # type: ignore[union-attr]
+        return solution_rows(self.store.query(query, **self.options))  # type: ignore[arg-type,return-value]
 
     def read_classes(self) -> None:
         """Each class the shapes name, with its subclasses in the data graph (itself included), in one query.

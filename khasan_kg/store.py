@@ -18,7 +18,7 @@ from .errors import InputError, UsageError
 # Oxigraph's "union of all graphs" is a bag — a fact restated by three passages would come back three times.
 # (The build's own store keeps the merge in ALL_GRAPH instead, the default graph holding the data as written.)
 from .namespaces import ALL_GRAPH, INFERRED_GRAPH
-from .terms import Term, to_oxigraph, to_rdflib
+from .terms import Term, solution_rows, to_oxigraph, to_rdflib
 
 STORE_INFO = "khasan-kg.json"  # beside Oxigraph's own files in a persisted store: what the layout cannot say
 
@@ -137,17 +137,7 @@ class GraphStore:
 def _results(solutions: ox.QuerySolutions) -> Results:
     """Solutions as rdflib terms, each distinct term converted once: a typed literal costs microseconds to make
     (rdflib parses its value), and a result repeats the same labels, types and dates many times."""
-    variables = [v.value for v in solutions.variables]
-    cache: dict[object, Term | None] = {None: None}
-
-    def term(value: object) -> Term | None:
-        try:
-            return cache[value]
-        except KeyError:
-            cache[value] = converted = to_rdflib(value)
-            return converted
-
-    return Results(variables, [tuple(term(sol[v]) for v in variables) for sol in solutions])
+    return Results([v.value for v in solutions.variables], solution_rows(solutions))
 
 
 def merge_all(store: ox.Store) -> ox.Store:
