@@ -19,6 +19,7 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +31,10 @@ from rdflib.namespace import XSD
 from . import __version__
 from .errors import NotConforming
 from .export import (
+    PARALLEL_FROM,
+    Conversions,
     Lines,
-    dataset_nquads,
+    dataset_chunks,
     line_chunks,
     merged,
     render,
@@ -40,6 +43,7 @@ from .export import (
     split_lines,
     write_atomically,
     write_jsonld_file,
+    write_lines,
     write_trig,
     write_turtle,
 )
@@ -162,7 +166,11 @@ class Build:
     def nquads(self) -> bytes:
         """The export dataset as N-Quads: editorial and derived triples in the default graph, one named graph per
         passage, the ontology and the kept entailments in graphs of their own."""
-        return dataset_nquads(self.store, integer_types=self.integer_types,
+        return b"".join(self.nquad_chunks())
+
+    def nquad_chunks(self) -> Iterator[bytes]:
+        """``nquads`` a piece at a time (export.dataset_chunks)."""
+        return dataset_chunks(self.store, integer_types=self.integer_types,
                               entailment_lines=self.entailment_lines() if self.reasoned else None)
 
     @property
@@ -196,56 +204,98 @@ class Build:
             counts[row[0].value[len(str(KH)):]] = int(row[1].value)  # type: ignore[union-attr]
         return counts
 
-    def write(self, out_dir: Path) -> list[Path]:
-        """Write the build's files. Those of the asserted graph come first: a reasoner still running (see run)
-        is waited for only after them."""
-        asserted = render(self.asserted_lines())
+    def write(self, out_dir: Path, *, parallel: bool | None = None) -> list[Path]:
+        """Write the build's files. N-Triples and N-Quads are made here, the Turtle, TriG and JSON-LD converted
+        from them (export.Conversions): for a large graph (``parallel``; by default from export.PARALLEL_FROM
+        statements) in a second process, beside the next text made here. The asserted graph's files come
+        first: a reasoner still running (see run) is waited for only after them."""
+        if parallel is None:
+            parallel = len(self.asserted_lines()) >= PARALLEL_FROM
 
-        def inferred() -> bytes:
-            return render(merged(self.asserted_lines(), self.entailment_lines())) if self.reasoned else asserted
+        with Conversions(parallel) as conversions:
+            def asserted(path: Path) -> None:
+                write_lines(path, self.asserted_lines())
 
-        def info() -> str:
-            return json.dumps({
-                "version": __version__,
-                "inputs": input_digest(self.loaded.project, self.loaded.files),
-                "triples": len(self.asserted_lines()),
-                "triples_inferred": len(self.asserted_lines()) + len(self.entailment_lines()),
-                "timings": self.timings,
-            }, indent=2) + "\n"
+            def inferred(path: Path) -> None:
+                source = path.with_name("khasan.nt")
+                if self.reasoned:  # an intermediate file in the staging folder, removed once converted
+                    source = path.with_name(".khasan-inferred.nt")
+                    write_lines(source, merged(self.asserted_lines(), self.entailment_lines()))
+                conversions.submit(write_turtle, source, path)
 
-        writers = {
-            "khasan.ttl": lambda p: write_turtle(asserted, p),
-            "khasan.nt": lambda p: p.write_bytes(asserted),
-            "khasan.jsonld": lambda p: write_jsonld_file(asserted, p),
-            "khasan-inferred.ttl": lambda p: write_turtle(inferred(), p),
-            "khasan.trig": lambda p: write_trig(self.nquads(), p),
-            "build-info.json": lambda p: p.write_text(info(), encoding="utf-8"),
-        }
-        write_atomically(out_dir, writers)
+            def dataset(path: Path) -> None:
+                source = path.with_name(".khasan.nq")
+                write_lines(source, self.nquad_chunks())
+                conversions.submit(write_trig, source, path)
+
+            def info(path: Path) -> None:
+                path.write_text(json.dumps({
+                    "version": __version__,
+                    "inputs": input_digest(self.loaded.project, self.loaded.files),
+                    "triples": len(self.asserted_lines()),
+                    "triples_inferred": len(self.asserted_lines()) + len(self.entailment_lines()),
+                    "timings": self.timings,
+                }, indent=2) + "\n", encoding="utf-8")
+
+            def finish(staging: Path) -> None:
+                conversions.wait()
+                for name in (".khasan-inferred.nt", ".khasan.nq"):
+                    (staging / name).unlink(missing_ok=True)
+
+            writers = {
+                "khasan.nt": asserted,
+                "khasan.ttl": lambda p: conversions.submit(write_turtle, p.with_name("khasan.nt"), p),
+                "khasan.jsonld": lambda p: conversions.submit(write_jsonld_file, p.with_name("khasan.nt"), p),
+                "khasan-inferred.ttl": inferred,
+                "khasan.trig": dataset,
+                "build-info.json": info,
+            }
+            write_atomically(out_dir, writers, finish, conversions.cancel)
         return [out_dir / name for name in OUTPUT_FILES]
 
 
 class Reasoning:
-    """The fast reasoner at work in a thread of its own: Oxigraph lets go of Python's lock while it runs a
-    SPARQL update, so the reasoner's updates and the checks, SHACL and the first exports share the two cores."""
+    """The fast reasoner at work in a thread of its own, from the load on: Oxigraph lets go of Python's lock while
+    it copies, loads and runs a SPARQL update, so the reasoner and the derivation, checks, SHACL and first exports
+    share the two cores. It copies the data at once, waits for the derived provenance (``derived``), then runs."""
 
     def __init__(self, loaded: Loaded, timings: dict[str, float]) -> None:
         self._result: bytes | None = None
         self._error: BaseException | None = None
         self._timings = timings
+        self._derived = threading.Event()
+        self._abandoned = False
+        self._idle = 0.0
         rules = Rules.from_ontology(loaded.ontology)  # here, so that an axiom it has no rule for stops run() at once
         # a daemon: a build that fails validation exits without waiting for entailments nobody will read
         self._thread = threading.Thread(target=self._work, args=(loaded.store, rules), name="khasan-kg reasoner",
                                         daemon=True)
         self._thread.start()
 
+    def derived(self) -> None:
+        """DERIVED_GRAPH is filled: the reasoner may read it."""
+        self._derived.set()
+
+    def abandon(self) -> None:
+        """The build stops: a reasoner still waiting for the derivation stops too (one already running ends on
+        its own; it is a daemon)."""
+        self._abandoned = True
+        self._derived.set()
+
+    def _wait_for_derived(self) -> bool:
+        t0 = time.perf_counter()
+        self._derived.wait()
+        self._idle = time.perf_counter() - t0
+        return not self._abandoned
+
     def _work(self, store: ox.Store, rules: Rules) -> None:
         t0 = time.perf_counter()
         try:
-            self._result = closure(store, rules)
+            self._result = closure(store, rules, self._wait_for_derived)
         except BaseException as exc:  # handed to whoever asks for the result
             self._error = exc
-        self._timings["reason"] = time.perf_counter() - t0
+        # its working time: the wait for the derivation left out
+        self._timings["reason"] = time.perf_counter() - t0 - self._idle
 
     def result(self) -> bytes:
         t0 = time.perf_counter()
@@ -253,7 +303,8 @@ class Reasoning:
         self._timings["reason_wait"] = time.perf_counter() - t0
         if self._error is not None:
             raise self._error
-        assert self._result is not None
+        if self._result is None:
+            raise RuntimeError("the reasoner was stopped before it ran (Reasoning.abandon)")
         return self._result
 
 
@@ -298,19 +349,22 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
     timings["parse"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    reasoning: list[Reasoning] = []
-
-    def start_reasoning() -> None:  # once ALL_GRAPH is merged, the fast reasoner needs nothing more
-        if reason and not reference:
-            reasoning.append(Reasoning(loaded, timings))
-
-    # provenance is derived and ALL_GRAPH merged first; the reasoner starts then, beside the checks and SHACL
-    report = validate_loaded(loaded, on_merged=start_reasoning) if check else Report()
-    derive_into(loaded)  # a no-op when validation has done it
+    # the fast reasoner starts at once: it copies the data while provenance is derived, then reads that too,
+    # and runs beside the checks and SHACL
+    reasoning = Reasoning(loaded, timings) if reason and not reference else None
+    try:
+        report = validate_loaded(loaded, on_derived=reasoning.derived if reasoning else None) if check else Report()
+        derive_into(loaded)  # a no-op when validation has done it
+    except BaseException:
+        if reasoning is not None:
+            reasoning.abandon()
+        raise
     timings["validate"] = time.perf_counter() - t0
-    if not reasoning:  # validation did not merge (no checks, or the reference path): merged by derive_into now
-        start_reasoning()
     build = Build(loaded, report, timings=timings)
+    if reasoning is not None:
+        if not report.conforms:
+            reasoning.abandon()
+        reasoning.derived()  # validation calls it; without checks, derive_into has derived by now
     if not report.conforms:
         error = NotConforming(report.text())
         error.report = report  # type: ignore[attr-defined]
@@ -327,5 +381,5 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
             build.entailed = entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
             timings["reason"] = time.perf_counter() - t0
         else:
-            build.entailed = reasoning[0]  # still at work, maybe: Build.entailments() waits for it
+            build.entailed = reasoning  # still at work, maybe: Build.entailments() waits for it
     return build

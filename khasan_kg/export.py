@@ -12,8 +12,11 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -56,14 +59,10 @@ Source = tuple[ox.Store, ox.NamedNode | ox.DefaultGraph]
 Lines = list[bytes]  # N-Triples statements without their newline, in sort form (placeholders for type and label)
 
 
-def sorted_ntriples(sources: list[Source], integer_types: dict[str, str] | None = None) -> bytes:
-    """The union of the (store, graph) ``sources`` as N-Triples, one statement per line, sorted, blank-node
-    subjects last; ``integer_types`` (predicate → datatype) restores integer datatypes the store has flattened."""
-    return render(sorted_lines(sources, integer_types))
-
-
 def sorted_lines(sources: list[Source], integer_types: dict[str, str] | None = None) -> Lines:
-    """``sorted_ntriples`` as a list of lines in sort form, to merge, subtract or render later."""
+    """The union of the (store, graph) ``sources`` as N-Triples lines in sort form (see split_lines), sorted, to
+    merge, subtract or render later; ``integer_types`` (predicate → datatype) restores integer datatypes the
+    store has flattened."""
     parts = []
     for store, graph in sources:
         data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
@@ -129,62 +128,148 @@ def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
     return ntriples.replace(b" .\n", f" <{graph.value}> .\n".encode())
 
 
-def dataset_nquads(store: ox.Store, *, integer_types: dict[str, str] | None = None,
-                   entailment_lines: Lines | None = None) -> bytes:
-    """The published dataset as N-Quads, graph by graph, each sorted: editorial and derived triples in the
-    default graph, then one graph per passage, the ontology and the kept entailments (``entailment_lines``)."""
+def dataset_chunks(store: ox.Store, *, integer_types: dict[str, str] | None = None,
+                   entailment_lines: Lines | None = None) -> Iterator[bytes]:
+    """The published dataset as N-Quads, a piece at a time, graph by graph, each sorted: editorial and derived
+    triples in the default graph, then one graph per passage, the ontology and the kept entailments
+    (``entailment_lines``)."""
     derived, merged_graph, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
     types = integer_types or {}
-    parts = [sorted_ntriples([(store, ox.DefaultGraph()), (store, derived)], types)]
+    yield from rendered_chunks(sorted_lines([(store, ox.DefaultGraph()), (store, derived)], types))
     skip = {merged_graph, derived, inferred_graph}
-    names = sorted((g for g in store.named_graphs() if g not in skip), key=lambda g: g.value)
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
-    passages = [g for g in names if g != ontology]
-    # every passage at once: one N-Quads text, its lines sorted by graph name, then by statement
-    text = ox.serialize((q for g in passages for q in store.quads_for_pattern(None, None, None, g)),
-                        format=ox.RdfFormat.N_QUADS)
-    lines = [line for line in restore_integer_types(text or b"", types).split(b"\n") if line]
-    lines.sort(key=lambda line: (line[line.rindex(b" <"):], line))
-    if lines:
-        parts.append(b"\n".join(lines) + b"\n")
-    if ontology in names:
-        parts.append(_in_graph(sorted_ntriples([(store, ontology)], types), ontology))
+    # passages in the order of their N-Quads lines (" <name> ." sorts a name before a longer one only if the next
+    # character sorts after ">"), each dumped through the graph index and its few lines sorted
+    passages = sorted((g for g in store.named_graphs() if g not in skip and g != ontology),
+                      key=lambda g: g.value + ">")
+    for graph in passages:
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        if data:
+            yield _in_graph(render(sorted(split_lines(restore_integer_types(data, types)))), graph)
+    if ontology in set(store.named_graphs()):
+        yield _in_graph(render(sorted_lines([(store, ontology)], types)), ontology)
     if entailment_lines is not None:
-        parts.append(_in_graph(render(entailment_lines), inferred_graph))
-    return b"".join(parts)
+        yield from rendered_chunks(entailment_lines, inferred_graph)
 
 
-def write_turtle(ntriples: bytes, path: Path) -> None:
-    ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), output=str(path), format=ox.RdfFormat.TURTLE,
+def rendered_chunks(lines: Lines, graph: ox.NamedNode | None = None, size: int = 100_000) -> Iterator[bytes]:
+    """``render(lines)`` (as N-Quads of ``graph`` if given) in pieces of ``size`` lines: a file is written from
+    them without a second copy of a gigabyte of text in memory."""
+    for start in range(0, len(lines), size):
+        text = render(lines[start:start + size])
+        yield _in_graph(text, graph) if graph is not None else text
+
+
+def write_lines(path: Path, lines: Lines | Iterator[bytes]) -> None:
+    """Sorted lines (a Lines list) or rendered pieces (an iterator of bytes) written to ``path``."""
+    with path.open("wb") as out:
+        for chunk in rendered_chunks(lines) if isinstance(lines, list) else lines:
+            out.write(chunk)
+
+
+# The files users read (Turtle, TriG, JSON-LD) are converted from the N-Triples / N-Quads the build writes first,
+# file to file, streaming: for a large graph in a process of their own (Conversions), beside the build, which
+# meanwhile makes the next text to convert.
+
+def write_turtle(source: Path, path: Path) -> None:
+    """N-Triples (sorted: each subject's statements together) as Turtle with our prefixes."""
+    ox.serialize(ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES), output=str(path),
+                 format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+
+
+def write_trig(source: Path, path: Path) -> None:
+    """N-Quads (sorted graph by graph) as TriG with our prefixes."""
+    ox.serialize(ox.parse(path=source, format=ox.RdfFormat.N_QUADS), output=str(path), format=ox.RdfFormat.TRIG,
                  prefixes=dict(PREFIXES))
 
 
-def write_trig(nquads: bytes, path: Path) -> None:
-    ox.serialize(ox.parse(nquads, format=ox.RdfFormat.N_QUADS), output=str(path), format=ox.RdfFormat.TRIG,
-                 prefixes=dict(PREFIXES))
-
-
-def write_jsonld_file(ntriples: bytes, path: Path) -> None:
+def write_jsonld_file(source: Path, path: Path) -> None:
+    """N-Triples as compact JSON-LD with our context (jsonld.write_jsonld)."""
     from .jsonld import write_jsonld
 
     with path.open("wb") as out:
-        write_jsonld(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), load_context(), out)  # type: ignore[arg-type]
+        write_jsonld(ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES), load_context(), out)  # type: ignore[arg-type]
 
 
-def write_atomically(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> None:
-    """Run every writer into a staging folder, then swap the folder in place of ``out_dir``."""
+# Below this many statements a second process costs more (its start, its imports) than it saves.
+PARALLEL_FROM = 200_000
+_CONVERTERS = {f.__name__: f for f in (write_turtle, write_trig, write_jsonld_file)}
+
+
+class Conversions:
+    """Runs file conversions (write_turtle, write_trig, write_jsonld_file) in order: at once, in this process, or
+    queued to run one after another in a child process each (``python -m khasan_kg.export``), beside this one
+    (``parallel``). A child is a fresh interpreter, not a fork: the build's process has threads and gigabytes,
+    and a script that imports this package needs no ``if __name__ == "__main__"`` guard. ``wait`` returns once
+    all are done and raises the first failure; leaving the ``with`` block after a failure drops what is queued."""
+
+    def __init__(self, parallel: bool) -> None:
+        self._queue = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khasan-kg conversions") if parallel \
+            else None
+        self._pending: list[Future[None]] = []
+
+    def submit(self, convert: Callable[[Path, Path], None], source: Path, target: Path) -> None:
+        if self._queue is None:
+            convert(source, target)
+        else:
+            self._pending.append(self._queue.submit(_convert_in_child, convert.__name__, source, target))
+
+    def wait(self) -> None:
+        for future in self._pending:
+            future.result()
+        self._pending.clear()
+
+    def cancel(self) -> None:
+        """Drop what is queued and wait for what runs (a conversion is not stopped half way)."""
+        if self._queue is not None:
+            self._queue.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Conversions:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if self._queue is not None:
+            self._queue.shutdown(wait=True, cancel_futures=error is not None)
+
+
+def _convert_in_child(name: str, source: Path, target: Path) -> None:
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "khasan_kg.export", name, str(source), str(target)], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        detail = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit code {done.returncode}"
+        raise OSError(f"writing {target.name} from {source.name} failed in its process: {detail}")
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m khasan_kg.export CONVERTER SOURCE TARGET``: one conversion, for Conversions."""
+    name, source, target = argv
+    _CONVERTERS[name](Path(source), Path(target))
+    return 0
+
+
+def write_atomically(out_dir: Path, writers: dict[str, Callable[[Path], None]],
+                     finish: Callable[[Path], None] | None = None, abort: Callable[[], None] | None = None) -> None:
+    """Run every writer into a staging folder, then ``finish`` (given the folder: writers may have left work
+    running), then swap the folder in place of ``out_dir``. On a failure, ``abort`` stops that work before the
+    staging folder is removed."""
     out_dir = out_dir.resolve()
     staging = staging_dir(out_dir)
     staging.chmod(0o755)  # mkdtemp makes it private; a build folder is for everyone to read
     try:
         for name, write in writers.items():
             write(staging / name)
+        if finish is not None:
+            finish(staging)
         for item in staging.iterdir():
             if item.is_file():
                 with open(item, "rb") as fh:
                     os.fsync(fh.fileno())
         swap_in(staging, out_dir)
     except BaseException:
+        if abort is not None:
+            abort()
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
@@ -257,3 +342,7 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # old kernel, or a file system that cannot
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

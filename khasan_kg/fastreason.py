@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -22,7 +22,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .namespaces import ALL_GRAPH, ID, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
+from .namespaces import ALL_GRAPH, DERIVED_GRAPH, ID, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 from .reason import _NOISE_TYPES
 from .terms import to_oxigraph, to_rdflib
 
@@ -253,14 +253,15 @@ def _counts(store: ox.Store, predicates: set[URIRef]) -> dict[URIRef, int]:
 # under their own labels: Oxigraph's loaders give a blank node a new name, and the build tells entailments from
 # asserted statements by their text. As IRIs they can also be named in SPARQL (the ontology's, to drop them).
 _SKOLEM = "urn:x-khasan-kg-blank:"
-_SUBJECT_BLANK = re.compile(rb"^_:(\S+) ", re.MULTILINE)
-_OBJECT_BLANK = re.compile(rb" _:(\S+) \.$", re.MULTILINE)
+# each pattern starts with a literal, which the regex engine finds by fast search: blank nodes are rare
+_SUBJECT_BLANK = re.compile(rb"\n_:([^\s\"<>]+) ")
+_OBJECT_BLANK = re.compile(rb" _:([^\s\"<>]+) \.\n")
 _SKOLEM_IRI = re.compile(rb"<" + re.escape(_SKOLEM.encode()) + rb"([^>]*)>")
 
 
 def _skolemised(ntriples: bytes) -> bytes:
-    ntriples = _SUBJECT_BLANK.sub(b"<" + _SKOLEM.encode() + rb"\1> ", ntriples)
-    return _OBJECT_BLANK.sub(b" <" + _SKOLEM.encode() + rb"\1> .", ntriples)
+    ntriples = _SUBJECT_BLANK.sub(b"\n<" + _SKOLEM.encode() + rb"\1> ", b"\n" + ntriples)
+    return _OBJECT_BLANK.sub(b" <" + _SKOLEM.encode() + rb"\1> .\n", ntriples)[1:]
 
 
 def _unskolemised(ntriples: bytes) -> bytes:
@@ -285,7 +286,7 @@ def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
         scratch.update(f"DELETE {{ ?s ?p ?n }} WHERE {{ VALUES ?n {{ {names} }} ?s ?p ?n }}")
 
 
-def closure(store: ox.Store, rules: Rules) -> bytes:
+def closure(store: ox.Store, rules: Rules, wait_for_derived: Callable[[], bool] | None = None) -> bytes | None:
     """ALL_GRAPH's statements that the rules read, with their kept entailments, as N-Triples text: what
     reason.is_kept drops is left out, the asserted statements are left in, for the caller to tell apart (``infer``
     takes them out; the build does it on the sorted lines it writes anyway, which is cheaper).
@@ -295,28 +296,48 @@ def closure(store: ox.Store, rules: Rules) -> bytes:
     predicates no rule reads (labels, offsets, OWL-Time…) entail nothing here and stay out. The copy is a CONSTRUCT
     written as N-Triples and bulk-loaded: Oxigraph lets go of Python's lock for both, so the build's validation runs
     on meanwhile; only the blank-node rewriting holds it.
+
+    With ``wait_for_derived`` the store need not be merged yet: the data graphs and the ontology are copied at once,
+    then, once ``wait_for_derived()`` returns (False: the build gave up; None is returned), DERIVED_GRAPH. Together
+    they are ALL_GRAPH's statements; the build starts the reasoner right after the load this way.
     """
-    reads = sorted({p for rule in rules.rules() for p in rule.reads})
     scratch = ox.Store()
-    if reads:
-        copy = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {' '.join(f'<{p}>' for p in reads)} }} "
-                           f"GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }} }}")
-        data = _skolemised(copy.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")  # type: ignore[union-attr]
-        if data:
-            scratch.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
-        del data
+    reads = " ".join(f"<{p}>" for p in sorted({p for rule in rules.rules() for p in rule.reads}))
+
+    if wait_for_derived is None:
+        _copy(store, scratch, reads, f"GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }}")
+    else:
+        build_graphs = ", ".join(f"<{g}>" for g in (ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH))
+        _copy(store, scratch, reads, f"{{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} "
+                                     f"FILTER (?g NOT IN ({build_graphs})) }}")
+        if not wait_for_derived():
+            return None
+        _copy(store, scratch, reads, f"GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }}")
     saturate(scratch, rules)
     ontology_nodes = {term for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
                       for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
     _drop_unkept(scratch, ontology_nodes)
-    return _unskolemised(scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b"")
+    data = scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
+    del scratch  # gigabytes at a million triples: gone before the text is copied once more
+    return _unskolemised(data)
+
+
+def _copy(store: ox.Store, scratch: ox.Store, predicates: str, pattern: str) -> None:
+    """The statements of ``pattern`` (?s ?p ?o) in ``store`` whose predicate is among ``predicates`` (a SPARQL
+    list of IRIs), into the scratch store's default graph."""
+    if not predicates:
+        return
+    triples = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {predicates} }} {pattern} }}")
+    data = _skolemised(triples.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")  # type: ignore[union-attr]
+    if data:
+        scratch.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
 
 
 def infer(store: ox.Store, ontology: Graph) -> ox.Store:
     """The kept entailments of ALL_GRAPH: exactly what reason.entailments (owlrl) keeps, in the default graph of a
     store of their own (``closure`` with the asserted statements taken out)."""
     scratch = ox.Store()
-    scratch.bulk_extend(ox.parse(closure(store, Rules.from_ontology(ontology)),  # type: ignore[arg-type]
+    scratch.bulk_extend(ox.parse(closure(store, Rules.from_ontology(ontology)) or b"",  # type: ignore[arg-type]
                                  format=ox.RdfFormat.N_TRIPLES))
     default = ox.DefaultGraph()
     for t in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ALL_GRAPH))):

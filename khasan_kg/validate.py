@@ -401,9 +401,10 @@ def _locate(loaded: Loaded, data: Graph, focus: object, path: object, value: obj
     return loaded.locator.locate(focus, path, value if isinstance(value, Literal | URIRef) else None)
 
 
-def prepare_shapes_data(loaded: Loaded, index: SourceIndex | None = None) -> None:
+def prepare_shapes_data(loaded: Loaded, index: SourceIndex | None = None,
+                        on_derived: Callable[[], None] | None = None) -> None:
     """Make ALL_GRAPH what SHACL validates: derive into DERIVED_GRAPH first if the build has not (provenance and
-    OWL-Time), then merge asserted, derived and ontology as a set."""
+    OWL-Time; ``on_derived`` is called once it is there), then merge asserted, derived and ontology as a set."""
     from .store import merge_into_all_graph
 
     store = loaded.store
@@ -413,6 +414,8 @@ def prepare_shapes_data(loaded: Loaded, index: SourceIndex | None = None) -> Non
             # merged before the derivation: add it, as merge_into_all_graph would have
             store.update(f"INSERT {{ GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{DERIVED_GRAPH}> "
                          f"{{ ?s ?p ?o }} }}")
+    if on_derived is not None:
+        on_derived()
     merge_into_all_graph(store)
 
 
@@ -436,21 +439,19 @@ def shapes_graph(loaded: Loaded, index: SourceIndex | None = None) -> Graph:
 
 
 def validate_loaded(loaded: Loaded, *, source_text: str | None = None, shapes: bool = True,
-                    on_merged: Callable[[], None] | None = None) -> Report:
+                    on_derived: Callable[[], None] | None = None) -> Report:
     """Run every check on loaded data; the report lists the problems check by check, each check's in file
     order (the shapes' sorted by file and line).
 
     The checks other than SHACL read the store and make no rdflib graph; with ``shapes``, DERIVED_GRAPH is
     derived (if the build has not) and ALL_GRAPH merged, and SHACL reads ALL_GRAPH (pySHACL, on the reference
-    path, as an rdflib copy). On the fast path the merge comes first and ``on_merged`` is called then: the
-    build starts reasoning there, beside the checks.
+    path, as an rdflib copy). On the fast path the derivation and the merge come first, and ``on_derived`` is
+    called between them: the build's reasoner, at work since the load, then has all it reads.
     """
     index = SourceIndex(loaded.store)
     report = Report()
     if shapes and not use_reference():
-        prepare_shapes_data(loaded, index)
-        if on_merged is not None:
-            on_merged()
+        prepare_shapes_data(loaded, index, on_derived)
     if source_text is None:
         path = loaded.project.source_document()
         if path is not None:

@@ -106,3 +106,26 @@ def test_line_chunks_cut_only_at_line_ends_and_lose_nothing() -> None:
         chunks = list(line_chunks(data, rng.randrange(1, 40)))
         assert b"".join(chunks) == data
         assert all(chunk.endswith(b"\n") for chunk in chunks)
+
+
+def test_files_converted_in_a_second_process_are_the_same_bytes(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # a large graph has its Turtle, TriG and JSON-LD written by child processes (export.Conversions): the
+    # real graph, written that way on purpose, must give exactly what the in-process writers gave
+    result, out = built
+    again = tmp_path / "parallel"
+    result.write(again, parallel=True)
+    for name in OUTPUT_FILES:
+        if name != "build-info.json":
+            assert (again / name).read_bytes() == (out / name).read_bytes(), name
+    assert sorted(p.name for p in again.iterdir()) == sorted(OUTPUT_FILES), "intermediate files left behind"
+
+
+def test_a_conversion_that_fails_in_its_process_names_the_file(tmp_path: Path) -> None:
+    from khasan_kg.export import Conversions, write_turtle
+
+    broken = tmp_path / "broken.nt"
+    broken.write_text("<https://example.org/s> <https://example.org/p> .\n", encoding="utf-8")
+    with Conversions(parallel=True) as conversions:
+        conversions.submit(write_turtle, broken, tmp_path / "out.ttl")
+        with pytest.raises(OSError, match=r"writing out\.ttl from broken\.nt failed in its process: .*"):
+            conversions.wait()
