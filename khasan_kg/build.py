@@ -5,9 +5,10 @@ Everything happens in one Oxigraph store (``Loaded.store``), graph by graph:
 - the default graph and one graph per passage: the asserted data, as written;
 - ONTOLOGY_GRAPH: the ontology; DERIVED_GRAPH: provenance and OWL-Time the build derives;
 - ALL_GRAPH: those merged as a set (what SHACL validates and the reasoner reads; khasan.ttl);
-- and, as N-Triples text (``Build.entailed``), the kept entailments, published as INFERRED_GRAPH. The fast
-  reasoner makes it in a thread (``Reasoning``, in a scratch store of its own) while validation and the first
-  exports run; ``Build.entailment_lines`` tells its entailments from the asserted statements it also holds.
+- and, as N-Triples text (``Build.entailed``, a fastreason.ClosureText), the kept entailments, published as
+  INFERRED_GRAPH. The fast reasoner makes it in a thread (``Reasoning``, in a scratch store of its own) from
+  the load on, beside the derivation, the checks and SHACL; ``Build.entailment_lines`` tells its entailments
+  from the asserted statements it also holds.
 
 rdflib graphs are made only when a caller asks for one (``Build.asserted`` …) or on the reference path.
 """
@@ -35,7 +36,6 @@ from .export import (
     Conversions,
     Lines,
     dataset_chunks,
-    line_chunks,
     merged,
     render,
     restore_integer_types,
@@ -47,7 +47,7 @@ from .export import (
     write_trig,
     write_turtle,
 )
-from .fastreason import Rules, closure
+from .fastreason import ClosureText, Rules, closure
 from .load import Loaded, load
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, ONTOLOGY_GRAPH, bind_prefixes
 from .paths import Project
@@ -70,11 +70,11 @@ class Build:
     report: Report
     # the kept entailments as N-Triples; asserted statements may be there too (fastreason.closure leaves them):
     # entailment_lines() tells them apart. Given as a Reasoning, it is waited for when first asked for.
-    entailed: bytes | Reasoning | None = None
+    entailed: ClosureText | Reasoning | None = None
     timings: dict[str, float] = field(default_factory=dict)
     _lines: dict[str, Lines] = field(default_factory=dict, repr=False)
 
-    def entailments(self) -> bytes | None:
+    def entailments(self) -> ClosureText | None:
         """The entailments as N-Triples (waiting for the reasoner if it still runs), or None once
         entailment_lines() has them and the text is let go."""
         if isinstance(self.entailed, Reasoning):
@@ -118,7 +118,7 @@ class Build:
             # the text is split a slice at a time, so that only the kept lines are ever held as lines
             self.entailed = None
             lines: Lines = []
-            for chunk in line_chunks(data):
+            for chunk in data.chunks():
                 lines += [line for line in split_lines(restore_integer_types(chunk, self.integer_types))
                           if line not in asserted]
             del data, asserted
@@ -260,7 +260,7 @@ class Reasoning:
     share the two cores. It copies the data at once, waits for the derived provenance (``derived``), then runs."""
 
     def __init__(self, loaded: Loaded, timings: dict[str, float]) -> None:
-        self._result: bytes | None = None
+        self._result: ClosureText | None = None
         self._error: BaseException | None = None
         self._timings = timings
         self._derived = threading.Event()
@@ -297,7 +297,7 @@ class Reasoning:
         # its working time: the wait for the derivation left out
         self._timings["reason"] = time.perf_counter() - t0 - self._idle
 
-    def result(self) -> bytes:
+    def result(self) -> ClosureText:
         t0 = time.perf_counter()
         self._thread.join()
         self._timings["reason_wait"] = time.perf_counter() - t0
@@ -378,7 +378,8 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
             entailed = ox.Store()
             entailed.bulk_extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                                  for s, p, o in entailments(asserted - ontology, ontology))
-            build.entailed = entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
+            build.entailed = ClosureText([entailed.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+                                          or b""])
             timings["reason"] = time.perf_counter() - t0
         else:
             build.entailed = reasoning  # still at work, maybe: Build.entailments() waits for it

@@ -63,12 +63,13 @@ def sorted_lines(sources: list[Source], integer_types: dict[str, str] | None = N
     """The union of the (store, graph) ``sources`` as N-Triples lines in sort form (see split_lines), sorted, to
     merge, subtract or render later; ``integer_types`` (predicate → datatype) restores integer datatypes the
     store has flattened."""
-    parts = []
+    lines: Lines = []
     for store, graph in sources:
         data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
         assert data is not None
-        parts.append(data)
-    lines = split_lines(restore_integer_types(b"".join(parts), integer_types or {}))
+        for chunk in line_chunks(data):  # a slice at a time: the text is never held twice
+            lines += split_lines(restore_integer_types(chunk, integer_types or {}))
+        del data
     if len(sources) > 1:  # one graph has no repeated statement; several may share some
         lines = list(set(lines))
     lines.sort()
@@ -197,14 +198,14 @@ _CONVERTERS = {f.__name__: f for f in (write_turtle, write_trig, write_jsonld_fi
 
 
 class Conversions:
-    """Runs file conversions (write_turtle, write_trig, write_jsonld_file) in order: at once, in this process, or
-    queued to run one after another in a child process each (``python -m khasan_kg.export``), beside this one
-    (``parallel``). A child is a fresh interpreter, not a fork: the build's process has threads and gigabytes,
+    """Runs file conversions (write_turtle, write_trig, write_jsonld_file): at once, in this process, or
+    (``parallel``) queued, each in a child process of its own (``python -m khasan_kg.export``), two at a time,
+    beside this one. A child is a fresh interpreter, not a fork: the build's process has threads and gigabytes,
     and a script that imports this package needs no ``if __name__ == "__main__"`` guard. ``wait`` returns once
     all are done and raises the first failure; leaving the ``with`` block after a failure drops what is queued."""
 
     def __init__(self, parallel: bool) -> None:
-        self._queue = ThreadPoolExecutor(max_workers=1, thread_name_prefix="khasan-kg conversions") if parallel \
+        self._queue = ThreadPoolExecutor(max_workers=2, thread_name_prefix="khasan-kg conversions") if parallel \
             else None
         self._pending: list[Future[None]] = []
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -22,6 +22,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
+from .export import line_chunks
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, ID, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 from .reason import _NOISE_TYPES
 from .terms import to_oxigraph, to_rdflib
@@ -110,8 +111,9 @@ class Rules:
         reachable = _closure(edges)  # type: ignore[arg-type]
         return {p: targets for (p, inverted), targets in reachable.items() if not inverted}  # type: ignore[misc]
 
-    def rules(self) -> list[Rule]:
-        """The rules as SPARQL updates, with the predicates each reads and writes (for saturate's worklist)."""
+    def rules(self, types: bool = True) -> list[Rule]:
+        """The rules as SPARQL updates, with the predicates each reads and writes (for saturate's worklist);
+        without the rules that only write rdf:type (domains, ranges, sub-classes) unless ``types``."""
         out: list[Rule] = []
 
         def values(pairs: Iterable[tuple[URIRef, URIRef]]) -> str:
@@ -142,6 +144,8 @@ class Rules:
             out.append(Rule(f"INSERT {{ {head} }} WHERE {{ {hops} FILTER (!isLiteral({last})) }}",
                             set(steps), written, closed=p not in steps, property_closed=True))
         type_ = {RDF.type}
+        if not types:
+            return out
         if self.domains:
             out.append(Rule("INSERT { ?s a ?d } WHERE { VALUES (?p ?d) { " + values(self.domains)
                             + " } ?s ?p ?o }", {p for p, _ in self.domains}, type_, closed=True))
@@ -154,6 +158,42 @@ class Rules:
             out.append(Rule(f"INSERT {{ ?x a ?d }} WHERE {{ VALUES (?c ?d) {{ {values(sub_c)} }} ?x a ?c }}",
                             type_, type_, closed=True))
         return out
+
+    def types_apart(self) -> bool:
+        """Whether rdf:type is read and written only by the type rules: then their entailments can be asked for
+        once, at the end (``type_query``), instead of inserted."""
+        return all(RDF.type not in rule.reads | rule.writes for rule in self.rules(types=False))
+
+    def type_query(self, kept: str) -> str | None:
+        """One CONSTRUCT of every rdf:type the domains, ranges and sub-classes entail once the other rules have run
+        (cax-sco, prp-dom, prp-rng to their fixpoint: a domain or range gives its class and all its
+        super-classes at once), each statement once, about subjects ``kept`` (a SPARQL condition on ?x) accepts,
+        the types reason.is_kept drops left out. None if the ontology has no such axiom."""
+        def closed(c: URIRef) -> list[URIRef]:
+            return [t for t in sorted({c} | self.superclasses.get(c, set())) if t not in _NOISE_TYPES]
+
+        def values(pairs: Iterable[tuple[URIRef, URIRef]]) -> str:
+            return " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
+
+        # a subject typed by many statements of one property is one row once DISTINCT: the super-classes are
+        # joined only after that (joined before, the rows were 16 times the types they give)
+        declared = []
+        if self.domains:
+            declared.append(f"{{ VALUES (?p ?c) {{ {values(self.domains)} }} ?x ?p ?o }}")
+        if self.ranges:
+            declared.append(f"{{ VALUES (?p ?c) {{ {values(self.ranges)} }} ?s ?p ?x FILTER (!isLiteral(?x)) }}")
+        parts = []
+        classes = sorted({c for _, c in self.domains} | {c for _, c in self.ranges})
+        if declared:
+            parts.append(f"{{ {{ SELECT DISTINCT ?x ?c WHERE {{ {' UNION '.join(declared)} }} }} "
+                         f"VALUES (?c ?t) {{ {values((c, t) for c in classes for t in closed(c))} }} }}")
+        supers = [(c, t) for c, ds in sorted(self.superclasses.items()) for t in sorted(ds) if t not in _NOISE_TYPES]
+        if supers:
+            parts.append(f"{{ VALUES (?c ?t) {{ {values(supers)} }} ?x a ?c }}")
+        if not parts:
+            return None
+        return (f"CONSTRUCT {{ ?x a ?t }} WHERE {{ SELECT DISTINCT ?x ?t WHERE {{ {' UNION '.join(parts)} "
+                f"FILTER ({kept}) }} }}")
 
     def _inverse_of_earlier_transitive(self, p: URIRef, closure: dict[URIRef, set[tuple[URIRef, bool]]]) -> bool:
         """Whether p's statements and those of an earlier transitive property q are each other's inverses: then,
@@ -204,13 +244,14 @@ def _with_images(p: URIRef, s: str, o: str, closure: dict[URIRef, set[tuple[URIR
     return " ".join(head), {p} | {q for q, _ in closure.get(p, set())}
 
 
-def saturate(store: ox.Store, rules: Rules, max_runs: int = 500) -> int:
-    """Run the rules on the store's default graph until nothing new is entailed; returns the updates run.
+def saturate(store: ox.Store, rules: Rules, max_runs: int = 500, types: bool = True) -> int:
+    """Run the rules (the type rules only if ``types``) on the store's default graph until nothing new is
+    entailed; returns the updates run.
 
     A worklist, not rounds: after the first pass a rule runs again only if a predicate it reads has grown, so no
     pass is spent confirming that nothing changes.
     """
-    ordered = rules.rules()
+    ordered = rules.rules(types)
     has_property_rule = bool(rules.property_closure())  # then it is ordered[0]
     pending = set(range(len(ordered)))
     counts: dict[URIRef, int] = {}
@@ -268,6 +309,23 @@ def _unskolemised(ntriples: bytes) -> bytes:
     return _SKOLEM_IRI.sub(rb"_:\1", ntriples)
 
 
+@dataclass
+class ClosureText:
+    """Statements as N-Triples, in parts, as the reasoner's store wrote them: blank nodes still as the IRIs they
+    crossed as. ``chunks`` gives the text back with its blank nodes a slice at a time, so that a gigabyte of it
+    is never held twice; ``text`` all at once."""
+
+    parts: list[bytes]
+
+    def chunks(self) -> Iterator[bytes]:
+        for part in self.parts:
+            for chunk in line_chunks(part):
+                yield _unskolemised(chunk)
+
+    def text(self) -> bytes:
+        return b"".join(self.chunks())
+
+
 def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
     """Remove from the entailments what reason.is_kept drops: statements about anything but our instances and the
     data's blank nodes, reflexive owl:sameAs, types every resource has, the ontology's own blank nodes."""
@@ -286,7 +344,8 @@ def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
         scratch.update(f"DELETE {{ ?s ?p ?n }} WHERE {{ VALUES ?n {{ {names} }} ?s ?p ?n }}")
 
 
-def closure(store: ox.Store, rules: Rules, wait_for_derived: Callable[[], bool] | None = None) -> bytes | None:
+def closure(store: ox.Store, rules: Rules,
+            wait_for_derived: Callable[[], bool] | None = None) -> ClosureText | None:
     """ALL_GRAPH's statements that the rules read, with their kept entailments, as N-Triples text: what
     reason.is_kept drops is left out, the asserted statements are left in, for the caller to tell apart (``infer``
     takes them out; the build does it on the sorted lines it writes anyway, which is cheaper).
@@ -313,13 +372,27 @@ def closure(store: ox.Store, rules: Rules, wait_for_derived: Callable[[], bool] 
         if not wait_for_derived():
             return None
         _copy(store, scratch, reads, f"GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }}")
-    saturate(scratch, rules)
+    # rdf:type statements, the most numerous entailments, are asked for once at the end when no other rule
+    # needs them: not inserted into the store, they cost neither the inserts nor the memory
+    types_apart = rules.types_apart()
+    saturate(scratch, rules, types=not types_apart)
     ontology_nodes = {term for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
                       for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
     _drop_unkept(scratch, ontology_nodes)
-    data = scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""
-    del scratch  # gigabytes at a million triples: gone before the text is copied once more
-    return _unskolemised(data)
+    parts = [scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""]
+    query = rules.type_query(_kept_subject("?x", ontology_nodes)) if types_apart else None
+    if query is not None:
+        parts.append(scratch.query(query).serialize(format=ox.RdfFormat.N_TRIPLES) or b"")  # type: ignore[union-attr]
+    return ClosureText(parts)
+
+
+def _kept_subject(var: str, ontology_nodes: set[ox.BlankNode]) -> str:
+    """A SPARQL condition: the term is one of our instances or one of the data's blank nodes (reason.is_kept)."""
+    condition = f'STRSTARTS(STR({var}), "{ID}") || STRSTARTS(STR({var}), "{_SKOLEM}")'
+    if ontology_nodes:
+        names = ", ".join(f"<{_SKOLEM}{node.value}>" for node in sorted(ontology_nodes, key=lambda n: n.value))
+        condition = f"({condition}) && {var} NOT IN ({names})"
+    return condition
 
 
 def _copy(store: ox.Store, scratch: ox.Store, predicates: str, pattern: str) -> None:
@@ -337,8 +410,9 @@ def infer(store: ox.Store, ontology: Graph) -> ox.Store:
     """The kept entailments of ALL_GRAPH: exactly what reason.entailments (owlrl) keeps, in the default graph of a
     store of their own (``closure`` with the asserted statements taken out)."""
     scratch = ox.Store()
-    scratch.bulk_extend(ox.parse(closure(store, Rules.from_ontology(ontology)) or b"",  # type: ignore[arg-type]
-                                 format=ox.RdfFormat.N_TRIPLES))
+    closed = closure(store, Rules.from_ontology(ontology))
+    assert closed is not None  # None only when a build gives up waiting
+    scratch.bulk_extend(ox.parse(closed.text(), format=ox.RdfFormat.N_TRIPLES))  # type: ignore[arg-type]
     default = ox.DefaultGraph()
     for t in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ALL_GRAPH))):
         scratch.remove(ox.Quad(t.subject, t.predicate, t.object, default))

@@ -55,6 +55,21 @@ def test_the_fast_reasoner_entails_the_command_chain_and_the_property_chains(sma
     assert (URIRef(ID + "person/gen-1-1"), URIRef(KH + "commands"), front) in kept
 
 
+def test_types_asked_for_at_the_end_are_the_types_the_rules_would_insert(small: Project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # rdf:type entailments come from one CONSTRUCT after the other rules when no other rule reads or writes
+    # rdf:type (Rules.types_apart); inserted by the type rules in the worklist otherwise
+    data, ontology = _asserted(small)
+    assert fastreason.Rules.from_ontology(ontology).types_apart()
+    asked = set(fastreason.entailments(data, ontology))
+    monkeypatch.setattr(fastreason.Rules, "types_apart", lambda self: False)
+    assert set(fastreason.entailments(data, ontology)) == asked
+
+
+def test_each_entailment_is_written_once(small: Project) -> None:
+    lines = run(small).entailment_lines()
+    assert lines and len(set(lines)) == len(lines)
+
+
 def test_blank_nodes_cross_into_the_reasoners_store_and_back_under_their_own_names() -> None:
     # Oxigraph's loaders rename blank nodes; the reasoner's copy writes them as IRIs and reads them back
     text = (b'_:b1 <http://x/p> _:b2 .\n<http://x/s> <http://x/p> _:b3 .\n'
