@@ -346,9 +346,9 @@ def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
 
 def closure(store: ox.Store, rules: Rules,
             wait_for_derived: Callable[[], bool] | None = None) -> ClosureText | None:
-    """ALL_GRAPH's statements that the rules read, with their kept entailments, as N-Triples text: what
-    reason.is_kept drops is left out, the asserted statements are left in, for the caller to tell apart (``infer``
-    takes them out; the build does it on the sorted lines it writes anyway, which is cheaper).
+    """ALL_GRAPH's kept entailments as N-Triples text, and with them some asserted statements (those of the
+    predicates a rule writes), for the caller to tell apart (``infer`` takes them out; the build does it on the
+    sorted lines it writes anyway, which is cheaper). What reason.is_kept drops is left out.
 
     The rules run in a scratch store whose default graph starts as those statements: every rule then reads and
     writes one graph, which Oxigraph does several times faster than reading a merge of graphs. Statements of
@@ -379,7 +379,13 @@ def closure(store: ox.Store, rules: Rules,
     ontology_nodes = {term for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
                       for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
     _drop_unkept(scratch, ontology_nodes)
-    parts = [scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()) or b""]
+    # only the predicates a rule writes can hold an entailment: the copies of the others stay behind
+    written = " ".join(f"<{p}>" for p in sorted({p for rule in rules.rules(types=not types_apart)
+                                                  for p in rule.writes}))
+    parts = []
+    if written:
+        entailed = scratch.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {written} }} ?s ?p ?o }}")
+        parts.append(entailed.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")  # type: ignore[union-attr]
     query = rules.type_query(_kept_subject("?x", ontology_nodes)) if types_apart else None
     if query is not None:
         parts.append(scratch.query(query).serialize(format=ox.RdfFormat.N_TRIPLES) or b"")  # type: ignore[union-attr]
