@@ -207,7 +207,7 @@ class Build:
     def write(self, out_dir: Path, *, parallel: bool | None = None) -> list[Path]:
         """Write the build's files. N-Triples and N-Quads are made here, the Turtle, TriG and JSON-LD converted
         from them (export.Conversions): for a large graph (``parallel``; by default from export.PARALLEL_FROM
-        statements) in a second process, beside the next text made here. The asserted graph's files come
+        statements) in child processes, beside the next text made here. The asserted graph's files come
         first: a reasoner still running (see run) is waited for only after them."""
         if parallel is None:
             parallel = len(self.asserted_lines()) >= PARALLEL_FROM
@@ -361,14 +361,14 @@ def _run(project: Project | None, *, reason: bool, check: bool, reference: bool)
         raise
     timings["validate"] = time.perf_counter() - t0
     build = Build(loaded, report, timings=timings)
-    if reasoning is not None:
-        if not report.conforms:
-            reasoning.abandon()
-        reasoning.derived()  # validation calls it; without checks, derive_into has derived by now
     if not report.conforms:
+        if reasoning is not None:
+            reasoning.abandon()
         error = NotConforming(report.text())
         error.report = report  # type: ignore[attr-defined]
         raise error
+    if reasoning is not None:
+        reasoning.derived()  # validation calls it; without checks, derive_into has derived by now
 
     if reason:
         t0 = time.perf_counter()

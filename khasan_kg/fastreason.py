@@ -339,9 +339,14 @@ def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
                   || ?p IN (<{OWL.differentFrom}>, <{OWL.topObjectProperty}>, <{OWL.topDataProperty}>))
         }}""")
     if ontology_nodes:
-        names = " ".join(f"<{_SKOLEM}{node.value}>" for node in sorted(ontology_nodes, key=lambda n: n.value))
+        names = " ".join(_skolem_names(ontology_nodes))
         scratch.update(f"DELETE {{ ?n ?p ?o }} WHERE {{ VALUES ?n {{ {names} }} ?n ?p ?o }}")
         scratch.update(f"DELETE {{ ?s ?p ?n }} WHERE {{ VALUES ?n {{ {names} }} ?s ?p ?n }}")
+
+
+def _skolem_names(nodes: set[ox.BlankNode]) -> list[str]:
+    """Blank nodes as the IRIs they are in the scratch store, written for SPARQL, in a stable order."""
+    return [f"<{_SKOLEM}{node.value}>" for node in sorted(nodes, key=lambda n: n.value)]
 
 
 def closure(store: ox.Store, rules: Rules,
@@ -396,8 +401,7 @@ def _kept_subject(var: str, ontology_nodes: set[ox.BlankNode]) -> str:
     """A SPARQL condition: the term is one of our instances or one of the data's blank nodes (reason.is_kept)."""
     condition = f'STRSTARTS(STR({var}), "{ID}") || STRSTARTS(STR({var}), "{_SKOLEM}")'
     if ontology_nodes:
-        names = ", ".join(f"<{_SKOLEM}{node.value}>" for node in sorted(ontology_nodes, key=lambda n: n.value))
-        condition = f"({condition}) && {var} NOT IN ({names})"
+        condition = f"({condition}) && {var} NOT IN ({', '.join(_skolem_names(ontology_nodes))})"
     return condition
 
 

@@ -114,7 +114,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, XSD, Namespace
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 
-from .terms import solution_rows, to_rdflib
+from .terms import solution_rows
 
 Term = URIRef | BNode | Literal
 ReportPath = URIRef | Path
@@ -699,11 +699,6 @@ def _to_oxigraph(term: Literal) -> ox.Literal:
     if term.datatype is not None:
         return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
     return ox.Literal(str(term))
-
-
-def _to_rdflib(term: Any) -> Term:
-    """An Oxigraph term as rdflib parses it from Turtle (a plain literal has no datatype)."""
-    return to_rdflib(term)  # type: ignore[return-value]
 
 
 def _and(parts: Iterable[str]) -> str:
