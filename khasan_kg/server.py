@@ -67,6 +67,7 @@ def create_app(*, trig: Path | str | None = None, store: Path | str | None = Non
         Route("/timeline", pages.timeline),
         Route("/order-of-battle", pages.order_of_battle),
         Route("/map", pages.place_map),
+        Route("/id", dereference),  # the namespace itself (also what a client makes of /id/.): no slash redirect
         Route("/id/{path:path}", dereference),
         Route("/ontology", ontology_document),
         Route("/ontology{ext:str}", ontology_document),
@@ -143,7 +144,7 @@ async def sparql_endpoint(request: Request) -> Response:
 async def dereference(request: Request) -> Response:
     """Cool URIs: /id/KIND/SLUG answers 303 to the document in the format asked for (/id/KIND/SLUG.ttl, .html...);
     the documents answer 200 with Content-Location and Vary: Accept."""
-    path = request.path_params["path"]
+    path = request.path_params.get("path", "")
     stem, ext = os.path.splitext(path)
     if ext in conneg.EXTENSIONS and SLUG.match(stem):
         return await entity_document(request, stem, conneg.EXTENSIONS[ext])

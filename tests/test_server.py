@@ -284,6 +284,13 @@ def test_an_unknown_iri_is_a_helpful_404(client: httpx.Client, a_unit: str) -> N
     assert client.get("/id/unit/nope.ttl").status_code == 404
 
 
+def test_the_id_namespace_itself_answers_like_an_unknown_iri(client: httpx.Client) -> None:
+    # "/id/." reaches the server as "/id"; it was a 307 to "/id/" (Starlette's slash redirect)
+    for path in ("/id", "/id/"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 404 and "Nothing is known" in r.text, path
+
+
 def test_the_entity_page_shows_facts_with_their_passages_in_thai_too(client: httpx.Client, a_unit: str) -> None:
     path = "/id/" + a_unit[len(ID):] + ".html"
     page = client.get(path)
