@@ -185,11 +185,13 @@ def write_trig(source: Path, path: Path) -> None:
 
 
 def write_jsonld_file(source: Path, path: Path) -> None:
-    """N-Triples as compact JSON-LD with our context (jsonld.write_jsonld)."""
+    """Sorted N-Triples (each subject's statements together) as compact JSON-LD with our context
+    (jsonld.write_jsonld, grouped: each node is made into its line as its subject ends)."""
     from .jsonld import write_jsonld
 
     with path.open("wb") as out:
-        write_jsonld(ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES), load_context(), out)  # type: ignore[arg-type]
+        write_jsonld(ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES), load_context(), out,  # type: ignore[arg-type]
+                     grouped=True)
 
 
 # Below this many statements a second process costs more (its start, its imports) than it saves.

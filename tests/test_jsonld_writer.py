@@ -163,6 +163,22 @@ def test_the_same_triples_in_any_order_give_the_same_bytes(real, context) -> Non
     assert write_jsonld(as_quads, context) == first
 
 
+@pytest.mark.parametrize("cached", [1, 100_000])
+def test_statements_sorted_by_subject_written_grouped_give_the_same_bytes(real, context, cached: int,
+                                                                        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The build writes khasan.jsonld from sorted N-Triples, grouped (one node's line at a time, small caches)."""
+    import khasan_kg.jsonld
+
+    _, triples = real
+    triples = triples + triples_of(EDGE_CASES) + triples[:50]  # some statements twice
+    by_subject = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    monkeypatch.setattr(khasan_kg.jsonld, "_CACHED", cached)  # 1: the caches emptied after every node
+    assert write_jsonld(by_subject, context, grouped=True) == write_jsonld(triples, context)
+    g1 = N(EX + "graph/one")
+    quads = [ox.Quad(t.subject, t.predicate, t.object, g) for g in (ox.DefaultGraph(), g1) for t in by_subject[:300]]
+    assert write_jsonld(quads, context, grouped=True) == write_jsonld(reversed(quads), context)
+
+
 def test_keys_types_and_ids_are_compact_iris(real, context) -> None:  # type: ignore[no-untyped-def]
     _, triples = real
     doc = json.loads(write_jsonld(triples, context))  # type: ignore[arg-type]
