@@ -398,11 +398,14 @@ def closure(store: ox.Store, rules: Rules,
 
 
 def _kept_subject(var: str, ontology_nodes: set[ox.BlankNode]) -> str:
-    """A SPARQL condition: the term is one of our instances or one of the data's blank nodes (reason.is_kept)."""
-    condition = f'STRSTARTS(STR({var}), "{ID}") || STRSTARTS(STR({var}), "{_SKOLEM}")'
+    """A SPARQL condition: the term is one of our instances or one of the data's blank nodes (reason.is_kept).
+
+    The list of the ontology's blank nodes is looked at only for blank nodes: tested on every term (forty-odd
+    comparisons each), it took half of the 1M build's type query."""
+    blank = f'STRSTARTS(STR({var}), "{_SKOLEM}")'
     if ontology_nodes:
-        condition = f"({condition}) && {var} NOT IN ({', '.join(_skolem_names(ontology_nodes))})"
-    return condition
+        blank = f"({blank} && {var} NOT IN ({', '.join(_skolem_names(ontology_nodes))}))"
+    return f'STRSTARTS(STR({var}), "{ID}") || {blank}'
 
 
 def _copy(store: ox.Store, scratch: ox.Store, predicates: str, pattern: str) -> None:
