@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import pairwise
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -63,17 +64,31 @@ def sorted_lines(sources: list[Source], integer_types: dict[str, str] | None = N
     """The union of the (store, graph) ``sources`` as N-Triples lines in sort form (see split_lines), sorted, to
     merge, subtract or render later; ``integer_types`` (predicate → datatype) restores integer datatypes the
     store has flattened."""
-    lines: Lines = []
+    runs: list[Lines] = []
     for store, graph in sources:
         data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
         assert data is not None
+        lines: Lines = []
         for chunk in line_chunks(data):  # a slice at a time: the text is never held twice
             lines += split_lines(restore_integer_types(chunk, integer_types or {}))
         del data
-    if len(sources) > 1:  # one graph has no repeated statement; several may share some
-        lines = list(set(lines))
-    lines.sort()
-    return lines
+        lines.sort()
+        runs.append(lines)
+    return union_of_sorted(runs)
+
+
+def union_of_sorted(runs: list[Lines]) -> Lines:
+    """Sorted line lists as one sorted list, each line once. Timsort merges sorted runs in one pass, and repeats
+    are then side by side: cheaper than a set and a sort from scratch (a second at 1M)."""
+    if len(runs) == 1:
+        return runs[0]  # one graph has no repeated statement
+    out = [line for run in runs for line in run]
+    out.sort()
+    if len(out) < 2:
+        return out
+    unique = [out[0]]
+    unique += [line for previous, line in pairwise(out) if line != previous]
+    return unique
 
 
 def split_lines(ntriples: bytes) -> Lines:
@@ -92,6 +107,21 @@ def line_chunks(data: bytes, size: int = 64 << 20) -> Iterator[bytes]:
         end = data.find(b"\n", min(start + size, len(data) - 1)) + 1 or len(data)
         yield data[start:end]
         start = end
+
+
+def file_line_chunks(path: Path, size: int = 64 << 20) -> Iterator[bytes]:
+    """A file's bytes in slices of about ``size`` bytes, each ending at the end of a line."""
+    with path.open("rb") as source:
+        rest = b""
+        while block := source.read(size):
+            end = block.rfind(b"\n") + 1
+            if not end:
+                rest += block
+                continue
+            yield rest + block[:end]
+            rest = block[end:]
+        if rest:
+            yield rest
 
 
 def merged(a: Lines, b: Lines) -> Lines:
@@ -130,13 +160,15 @@ def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
 
 
 def dataset_chunks(store: ox.Store, *, integer_types: dict[str, str] | None = None,
-                   entailment_lines: Lines | None = None) -> Iterator[bytes]:
+                   entailment_lines: Lines | None = None, default_lines: Lines | None = None) -> Iterator[bytes]:
     """The published dataset as N-Quads, a piece at a time, graph by graph, each sorted: editorial and derived
-    triples in the default graph, then one graph per passage, the ontology and the kept entailments
-    (``entailment_lines``)."""
+    triples in the default graph (``default_lines`` if made already), then one graph per passage, the ontology
+    and the kept entailments (``entailment_lines``)."""
     derived, merged_graph, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
     types = integer_types or {}
-    yield from rendered_chunks(sorted_lines([(store, ox.DefaultGraph()), (store, derived)], types))
+    if default_lines is None:
+        default_lines = sorted_lines([(store, ox.DefaultGraph()), (store, derived)], types)
+    yield from rendered_chunks(default_lines)
     skip = {merged_graph, derived, inferred_graph}
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
     # passages in the order of their N-Quads lines (" <name> ." sorts a name before a longer one only if the next
@@ -170,18 +202,19 @@ def write_lines(path: Path, lines: Lines | Iterator[bytes]) -> None:
 
 # The files users read (Turtle, TriG, JSON-LD) are converted from the N-Triples / N-Quads the build writes first,
 # file to file, streaming: for a large graph in a process of their own (Conversions), beside the build, which
-# meanwhile makes the next text to convert.
+# meanwhile makes the next text to convert. Those are Oxigraph's own output, so they are parsed leniently (IRIs
+# not checked again): twice as fast, 2 s less per million statements.
 
 def write_turtle(source: Path, path: Path) -> None:
     """N-Triples (sorted: each subject's statements together) as Turtle with our prefixes."""
-    ox.serialize(ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES), output=str(path),
+    ox.serialize(ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES, lenient=True), output=str(path),
                  format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
 
 
 def write_trig(source: Path, path: Path) -> None:
     """N-Quads (sorted graph by graph) as TriG with our prefixes."""
-    ox.serialize(ox.parse(path=source, format=ox.RdfFormat.N_QUADS), output=str(path), format=ox.RdfFormat.TRIG,
-                 prefixes=dict(PREFIXES))
+    ox.serialize(ox.parse(path=source, format=ox.RdfFormat.N_QUADS, lenient=True), output=str(path),
+                 format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
 
 
 def write_jsonld_file(source: Path, path: Path) -> None:
@@ -190,7 +223,7 @@ def write_jsonld_file(source: Path, path: Path) -> None:
     from .jsonld import write_jsonld
 
     with path.open("wb") as out:
-        write_jsonld(ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES), load_context(), out,  # type: ignore[arg-type]
+        write_jsonld(ox.parse(path=source, format=ox.RdfFormat.N_TRIPLES, lenient=True), load_context(), out,  # type: ignore[arg-type]
                      grouped=True)
 
 

@@ -13,16 +13,20 @@ UnsupportedAxiom rather than silently giving fewer entailments: build with the r
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .export import line_chunks
+from .export import file_line_chunks, line_chunks
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, ID, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 from .reason import _NOISE_TYPES
 from .terms import to_oxigraph, to_rdflib
@@ -311,19 +315,30 @@ def _unskolemised(ntriples: bytes) -> bytes:
 
 @dataclass
 class ClosureText:
-    """Statements as N-Triples, in parts, as the reasoner's store wrote them: blank nodes still as the IRIs they
-    crossed as. ``chunks`` gives the text back with its blank nodes a slice at a time, so that a gigabyte of it
-    is never held twice; ``text`` all at once."""
+    """Statements as N-Triples, in parts (text, or files the reasoner's store wrote), blank nodes still as the
+    IRIs they crossed as. ``chunks`` gives the text back with its blank nodes a slice at a time, so that a
+    gigabyte of it is never held in memory whole; ``text`` all at once. Files are removed with the ClosureText
+    (or by ``discard``)."""
 
-    parts: list[bytes]
+    parts: list[bytes | Path]
+    directory: Path | None = None  # where the parts' files are, removed with them
+
+    def __post_init__(self) -> None:
+        if self.directory is not None:
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.directory, ignore_errors=True)
 
     def chunks(self) -> Iterator[bytes]:
         for part in self.parts:
-            for chunk in line_chunks(part):
+            for chunk in file_line_chunks(part) if isinstance(part, Path) else line_chunks(part):
                 yield _unskolemised(chunk)
 
     def text(self) -> bytes:
         return b"".join(self.chunks())
+
+    def discard(self) -> None:
+        """Remove the parts' files now (their text is no longer needed)."""
+        if self.directory is not None:
+            self._cleanup()
 
 
 def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
@@ -387,14 +402,18 @@ def closure(store: ox.Store, rules: Rules,
     # only the predicates a rule writes can hold an entailment: the copies of the others stay behind
     written = " ".join(f"<{p}>" for p in sorted({p for rule in rules.rules(types=not types_apart)
                                                   for p in rule.writes}))
-    parts = []
+    # written to files, not held: at 1M they are 700 MB of text, alive until the build has written khasan.nt
+    directory = Path(tempfile.mkdtemp(prefix="khasan-kg-entailments-"))
+    text = ClosureText([], directory)
     if written:
-        entailed = scratch.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {written} }} ?s ?p ?o }}")
-        parts.append(entailed.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")  # type: ignore[union-attr]
+        text.parts.append(directory / "written.nt")
+        scratch.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {written} }} ?s ?p ?o }}").serialize(  # type: ignore[union-attr]
+            text.parts[-1], format=ox.RdfFormat.N_TRIPLES)
     query = rules.type_query(_kept_subject("?x", ontology_nodes)) if types_apart else None
     if query is not None:
-        parts.append(scratch.query(query).serialize(format=ox.RdfFormat.N_TRIPLES) or b"")  # type: ignore[union-attr]
-    return ClosureText(parts)
+        text.parts.append(directory / "types.nt")
+        scratch.query(query).serialize(text.parts[-1], format=ox.RdfFormat.N_TRIPLES)  # type: ignore[union-attr]
+    return text
 
 
 def _kept_subject(var: str, ontology_nodes: set[ox.BlankNode]) -> str:
@@ -416,7 +435,7 @@ def _copy(store: ox.Store, scratch: ox.Store, predicates: str, pattern: str) -> 
     triples = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {predicates} }} {pattern} }}")
     data = _skolemised(triples.serialize(format=ox.RdfFormat.N_TRIPLES) or b"")  # type: ignore[union-attr]
     if data:
-        scratch.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        scratch.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, lenient=True)  # Oxigraph's own output
 
 
 def infer(store: ox.Store, ontology: Graph) -> ox.Store:
