@@ -1188,7 +1188,9 @@ class _Run:
 
     def report_values(self, shape: _Shape, c: _Constraint, domain: _Domain) -> None:
         """One query for the (focus, value) pairs failing a value-type constraint. From the path when it
-        cannot bind the focus itself: failures are few, so the target test runs on few rows."""
+        cannot bind the focus itself: failures are few, so the target test runs on few rows. The failures are
+        found in a subquery, which Oxigraph does not push the target test into: it otherwise ran that test on
+        every value first (the rdfs:label datatype test at 1M: 6 s, not 0.4 s)."""
         assert shape.path is not None
         ok = self.value_ok(c, "?value")
         if ok == "true":
@@ -1197,7 +1199,8 @@ class _Run:
         if shape.path.zero_length:
             where = f"{domain.enum('?this')} {triple} FILTER({_not(ok)})"
         else:
-            where = f"{{ {triple} FILTER({_not(ok)}) }} FILTER({domain.check('?this')})"
+            where = (f"{{ SELECT ?this ?value WHERE {{ {triple} FILTER({_not(ok)}) }} }} "
+                     f"FILTER({domain.check('?this')})")
         for focus, value in self.select(f"SELECT DISTINCT ?this ?value WHERE {{ {where} }}"):
             self.add(shape, c, focus, value)  # type: ignore[arg-type]
 
