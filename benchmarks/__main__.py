@@ -42,6 +42,9 @@ def _child(project: str, reference: bool) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"timings": timings, "peak_mib": peak, "triples": build.triple_count,
                       "inferred": build.inferred_count}))
+    from khasan_kg.cli import exit_now
+
+    exit_now(0)  # as the khasan-kg command ends
 
 
 def _write_plain(build, out: Path) -> None:  # type: ignore[no-untyped-def]

@@ -182,7 +182,7 @@ class Build:
     def nquad_chunks(self) -> Iterator[bytes]:
         """``nquads`` a piece at a time (export.dataset_chunks)."""
         return dataset_chunks(self.store, integer_types=self.integer_types,
-                              entailment_lines=self.entailment_lines() if self.reasoned else None,
+                              entailment_lines=self.entailment_lines if self.reasoned else None,
                               default_lines=self._default_lines())
 
     def _default_lines(self) -> Lines:
@@ -224,7 +224,8 @@ class Build:
         """Write the build's files. N-Triples and N-Quads are made here, the Turtle, TriG and JSON-LD converted
         from them (export.Conversions): for a large graph (``parallel``; by default from export.PARALLEL_FROM
         statements) in child processes, beside the next text made here. The asserted graph's files come
-        first: a reasoner still running (see run) is waited for only after them."""
+        first, then the dataset's graphs but the entailments: a reasoner still running (see run) is waited for
+        only after them."""
         if parallel is None:
             parallel = len(self.asserted_lines()) >= PARALLEL_FROM
 
@@ -262,8 +263,10 @@ class Build:
                 "khasan.nt": asserted,
                 "khasan.ttl": lambda p: conversions.submit(write_turtle, p.with_name("khasan.nt"), p),
                 "khasan.jsonld": lambda p: conversions.submit(write_jsonld_file, p.with_name("khasan.nt"), p),
-                "khasan-inferred.ttl": inferred,
+                # the dataset before the inferred graph: its entailments come last, so a reasoner still at work
+                # is waited for only once the rest of it is written
                 "khasan.trig": dataset,
+                "khasan-inferred.ttl": inferred,
                 "build-info.json": info,
             }
             write_atomically(out_dir, writers, finish, conversions.cancel)

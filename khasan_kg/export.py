@@ -160,10 +160,12 @@ def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
 
 
 def dataset_chunks(store: ox.Store, *, integer_types: dict[str, str] | None = None,
-                   entailment_lines: Lines | None = None, default_lines: Lines | None = None) -> Iterator[bytes]:
+                   entailment_lines: Lines | Callable[[], Lines] | None = None,
+                   default_lines: Lines | None = None) -> Iterator[bytes]:
     """The published dataset as N-Quads, a piece at a time, graph by graph, each sorted: editorial and derived
     triples in the default graph (``default_lines`` if made already), then one graph per passage, the ontology
-    and the kept entailments (``entailment_lines``)."""
+    and the kept entailments (``entailment_lines``, or a function that makes them: called only once the rest
+    is written, so that a reasoner still at work is waited for last)."""
     derived, merged_graph, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
     types = integer_types or {}
     if default_lines is None:
@@ -181,6 +183,8 @@ def dataset_chunks(store: ox.Store, *, integer_types: dict[str, str] | None = No
             yield _in_graph(render(sorted(split_lines(restore_integer_types(data, types)))), graph)
     if ontology in set(store.named_graphs()):
         yield _in_graph(render(sorted_lines([(store, ontology)], types)), ontology)
+    if callable(entailment_lines):
+        entailment_lines = entailment_lines()
     if entailment_lines is not None:
         yield from rendered_chunks(entailment_lines, inferred_graph)
 

@@ -344,15 +344,17 @@ class ClosureText:
 def _drop_unkept(scratch: ox.Store, ontology_nodes: set[ox.BlankNode]) -> None:
     """Remove from the entailments what reason.is_kept drops: statements about anything but our instances and the
     data's blank nodes, reflexive owl:sameAs, types every resource has, the ontology's own blank nodes."""
-    noise = ", ".join(f"<{t}>" for t in sorted(_NOISE_TYPES))
+    # one scan for the subjects, then lookups by predicate: tested in the scan, the IN lists cost a second at 1M
     scratch.update(f"""
         DELETE {{ ?s ?p ?o }} WHERE {{
-          ?s ?p ?o
-          FILTER ((isIRI(?s) && !STRSTARTS(STR(?s), "{ID}") && !STRSTARTS(STR(?s), "{_SKOLEM}"))
-                  || (?p = <{OWL.sameAs}> && sameTerm(?s, ?o))
-                  || (?p = <{RDF.type}> && ?o IN ({noise}))
-                  || ?p IN (<{OWL.differentFrom}>, <{OWL.topObjectProperty}>, <{OWL.topDataProperty}>))
+          ?s ?p ?o FILTER (isIRI(?s) && !STRSTARTS(STR(?s), "{ID}") && !STRSTARTS(STR(?s), "{_SKOLEM}"))
         }}""")
+    scratch.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ <{OWL.sameAs}> }} ?s ?p ?o "
+                   f"FILTER (sameTerm(?s, ?o)) }}")
+    noise = " ".join(f"<{t}>" for t in sorted(_NOISE_TYPES))
+    scratch.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ <{RDF.type}> }} VALUES ?o {{ {noise} }} ?s ?p ?o }}")
+    scratch.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ <{OWL.differentFrom}> <{OWL.topObjectProperty}> "
+                   f"<{OWL.topDataProperty}> }} ?s ?p ?o }}")
     if ontology_nodes:
         names = " ".join(_skolem_names(ontology_nodes))
         scratch.update(f"DELETE {{ ?n ?p ?o }} WHERE {{ VALUES ?n {{ {names} }} ?n ?p ?o }}")

@@ -344,7 +344,9 @@ def derive_into(target: Loaded | ox.Store, index: SourceIndex | None = None) -> 
 
 def _derive_provenance(store: ox.Store, index: SourceIndex | None) -> None:
     index = index or SourceIndex(store)
-    store.load(_passage_turtle(index, data_graph_names(store)), format=ox.RdfFormat.TURTLE, to_graph=_DERIVED)
+    # Turtle we write from IRIs Oxigraph has checked already: read leniently (not checked again)
+    store.load(_passage_turtle(index, data_graph_names(store)), format=ox.RdfFormat.TURTLE, to_graph=_DERIVED,
+               lenient=True)
     store.update(_CLAIMS)  # these two read the passage descriptions just written
     store.update(_MENTIONS)
 

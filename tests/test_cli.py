@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from khasan_kg.build import OUTPUT_FILES
+
 from .conftest import ROOT
 
 
@@ -31,6 +33,17 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_build_reports_triples_classes_and_phases(dist: Path) -> None:
     info = (dist / "build-info.json").read_text()
     assert '"parse"' in info and '"reason"' in info
+
+
+def test_a_build_leaves_no_temporary_files_and_its_whole_report(tmp_path: Path) -> None:
+    """The command ends without freeing its heap object by object (cli.exit_now): exit handlers must still run
+    (the reasoner's temporary files go) and everything printed must reach the reader."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    run = khasan("build", "--out", str(tmp_path / "dist"), env={"TMPDIR": str(scratch)})
+    assert run.returncode == 0, run.stderr
+    assert all(f"dist/{name}" in run.stdout for name in OUTPUT_FILES if name.startswith("khasan")), run.stdout
+    assert list(scratch.iterdir()) == []
 
 
 def test_query_list_shows_every_named_query_with_its_question() -> None:
