@@ -148,8 +148,11 @@ def load(project: Project | None = None, files: list[Path] | None = None, *, eng
     store = ox.Store()
     store.bulk_extend(data)
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ONTOLOGY_NODE) for q in ontology)
-    typed = {q.predicate.value: q.object.datatype.value for q in data
-             if isinstance(q.object, ox.Literal) and q.object.datatype in _DERIVED_INTEGERS}
+    typed = {}
+    for q in data:
+        o = q.object  # made once: each access makes a new Python object
+        if type(o) is ox.Literal and o.datatype in _DERIVED_INTEGERS:
+            typed[q.predicate.value] = o.datatype.value
     return Loaded(store, list(files), project, TripleLocator(project, list(files)), typed)
 
 
@@ -224,16 +227,17 @@ def stable_quads(quads: list[ox.Quad]) -> list[ox.Quad]:
     relabel = {b: ox.BlankNode("b" + digest(b)) for b in set(outgoing) | set(incoming)}
     out = []
     for q in quads:
+        # (pyoxigraph makes a new object at each q.subject: compared by identity, every quad looked changed and
+        # was rebuilt, 4 s of the 1M load)
         s, o = q.subject, q.object
+        changed = False
         if isinstance(o, ox.Literal) and o.datatype == _DECIMAL:
-            o = _canonical_decimal(o)
+            o, changed = _canonical_decimal(o), True
         elif isinstance(o, ox.BlankNode):
-            o = relabel[o]
+            o, changed = relabel[o], True
         if isinstance(s, ox.BlankNode):
-            s = relabel[s]
-        if s is not q.subject or o is not q.object:
-            q = ox.Quad(s, q.predicate, o, q.graph_name)
-        out.append(q)
+            s, changed = relabel[s], True
+        out.append(ox.Quad(s, q.predicate, o, q.graph_name) if changed else q)
     return out
 
 
