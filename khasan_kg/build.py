@@ -37,6 +37,7 @@ from .export import (
     Lines,
     dataset_chunks,
     merged,
+    published_named_graphs,
     render,
     restore_integer_types,
     sorted_lines,
@@ -61,7 +62,6 @@ OUTPUT_FILES = ("khasan.ttl", "khasan-inferred.ttl", "khasan.nt", "khasan.jsonld
 _ALL = ox.NamedNode(str(ALL_GRAPH))
 _INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
 _DERIVED = ox.NamedNode(str(DERIVED_GRAPH))
-_BUILD_GRAPHS = {_ALL, _INFERRED, _DERIVED}
 
 
 @dataclass
@@ -114,7 +114,7 @@ class Build:
             types = self.integer_types
             default = self._lines["default"] = sorted_lines([(self.store, ox.DefaultGraph()), (self.store, _DERIVED)],
                                                             types)
-            named = [(self.store, g) for g in self.store.named_graphs() if g not in _BUILD_GRAPHS]
+            named = [(self.store, g) for g in published_named_graphs(self.store)]
             self._lines["asserted"] = union_of_sorted([default, sorted_lines(named, types)])
         return self._lines["asserted"]
 
@@ -181,13 +181,9 @@ class Build:
 
     def nquad_chunks(self) -> Iterator[bytes]:
         """``nquads`` a piece at a time (export.dataset_chunks)."""
-        return dataset_chunks(self.store, integer_types=self.integer_types,
-                              entailment_lines=self.entailment_lines if self.reasoned else None,
-                              default_lines=self._default_lines())
-
-    def _default_lines(self) -> Lines:
-        self.asserted_lines()
-        return self._lines["default"]
+        self.asserted_lines()  # makes the default graph's lines too
+        return dataset_chunks(self.store, self._lines["default"], integer_types=self.integer_types,
+                              entailment_lines=self.entailment_lines if self.reasoned else None)
 
     @property
     def integer_types(self) -> dict[str, str]:

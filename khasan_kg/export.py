@@ -159,34 +159,38 @@ def _in_graph(ntriples: bytes, graph: ox.NamedNode) -> bytes:
     return ntriples.replace(b" .\n", f" <{graph.value}> .\n".encode())
 
 
-def dataset_chunks(store: ox.Store, *, integer_types: dict[str, str] | None = None,
-                   entailment_lines: Lines | Callable[[], Lines] | None = None,
-                   default_lines: Lines | None = None) -> Iterator[bytes]:
+_BUILD_ONLY = {ox.NamedNode(str(g)) for g in (ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH)}
+
+
+def published_named_graphs(store: ox.Store) -> list[ox.NamedNode]:
+    """The named graphs the dataset publishes as they are: the passages and the ontology (not the build's merged,
+    derived and inferred graphs)."""
+    return [g for g in store.named_graphs() if g not in _BUILD_ONLY]  # type: ignore[misc]
+
+
+def dataset_chunks(store: ox.Store, default_lines: Lines, *, integer_types: dict[str, str] | None = None,
+                   entailment_lines: Lines | Callable[[], Lines] | None = None) -> Iterator[bytes]:
     """The published dataset as N-Quads, a piece at a time, graph by graph, each sorted: editorial and derived
-    triples in the default graph (``default_lines`` if made already), then one graph per passage, the ontology
-    and the kept entailments (``entailment_lines``, or a function that makes them: called only once the rest
-    is written, so that a reasoner still at work is waited for last)."""
-    derived, merged_graph, inferred_graph = (ox.NamedNode(str(g)) for g in (DERIVED_GRAPH, ALL_GRAPH, INFERRED_GRAPH))
+    triples in the default graph (``default_lines``, sorted), then one graph per passage, the ontology and the
+    kept entailments (``entailment_lines``, or a function that makes them: called only once the rest is written,
+    so that a reasoner still at work is waited for last)."""
     types = integer_types or {}
-    if default_lines is None:
-        default_lines = sorted_lines([(store, ox.DefaultGraph()), (store, derived)], types)
     yield from rendered_chunks(default_lines)
-    skip = {merged_graph, derived, inferred_graph}
     ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    named = published_named_graphs(store)
     # passages in the order of their N-Quads lines (" <name> ." sorts a name before a longer one only if the next
     # character sorts after ">"), each dumped through the graph index and its few lines sorted
-    passages = sorted((g for g in store.named_graphs() if g not in skip and g != ontology),
-                      key=lambda g: g.value + ">")
+    passages = sorted((g for g in named if g != ontology), key=lambda g: g.value + ">")
     for graph in passages:
         data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
         if data:
             yield _in_graph(render(sorted(split_lines(restore_integer_types(data, types)))), graph)
-    if ontology in set(store.named_graphs()):
+    if ontology in named:
         yield _in_graph(render(sorted_lines([(store, ontology)], types)), ontology)
     if callable(entailment_lines):
         entailment_lines = entailment_lines()
     if entailment_lines is not None:
-        yield from rendered_chunks(entailment_lines, inferred_graph)
+        yield from rendered_chunks(entailment_lines, ox.NamedNode(str(INFERRED_GRAPH)))
 
 
 def rendered_chunks(lines: Lines, graph: ox.NamedNode | None = None, size: int = 100_000) -> Iterator[bytes]:

@@ -404,17 +404,18 @@ def closure(store: ox.Store, rules: Rules,
     # only the predicates a rule writes can hold an entailment: the copies of the others stay behind
     written = " ".join(f"<{p}>" for p in sorted({p for rule in rules.rules(types=not types_apart)
                                                   for p in rule.writes}))
-    # written to files, not held: at 1M they are 700 MB of text, alive until the build has written khasan.nt
-    directory = Path(tempfile.mkdtemp(prefix="khasan-kg-entailments-"))
-    text = ClosureText([], directory)
+    queries = {}
     if written:
-        text.parts.append(directory / "written.nt")
-        scratch.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {written} }} ?s ?p ?o }}").serialize(  # type: ignore[union-attr]
-            text.parts[-1], format=ox.RdfFormat.N_TRIPLES)
-    query = rules.type_query(_kept_subject("?x", ontology_nodes)) if types_apart else None
-    if query is not None:
-        text.parts.append(directory / "types.nt")
-        scratch.query(query).serialize(text.parts[-1], format=ox.RdfFormat.N_TRIPLES)  # type: ignore[union-attr]
+        queries["written.nt"] = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {written} }} ?s ?p ?o }}"
+    type_query = rules.type_query(_kept_subject("?x", ontology_nodes)) if types_apart else None
+    if type_query is not None:
+        queries["types.nt"] = type_query
+    # written to files, not held: at 1M they are 700 MB of text, alive until the build has written khasan.nt
+    text = ClosureText([], Path(tempfile.mkdtemp(prefix="khasan-kg-entailments-")))
+    for name, query in queries.items():
+        path = text.directory / name  # type: ignore[operator]
+        scratch.query(query).serialize(path, format=ox.RdfFormat.N_TRIPLES)  # type: ignore[union-attr]
+        text.parts.append(path)
     return text
 
 
