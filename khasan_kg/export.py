@@ -340,6 +340,18 @@ def clear_stale(target: Path) -> None:
             shutil.rmtree(item, ignore_errors=True)
 
 
+def temporary_dir(kind: str) -> Path:
+    """A fresh folder in the system's temporary folder, named after ``kind`` and this process, so that the next
+    run removes what a killed run left there (folders of that kind whose process no longer runs)."""
+    base = Path(tempfile.gettempdir())
+    prefix = f"khasan-kg-{kind}-"
+    for item in base.glob(f"{prefix}*-*"):
+        pid = item.name[len(prefix):].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(item, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=base))
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +25,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .export import file_line_chunks, line_chunks
+from .export import file_line_chunks, line_chunks, temporary_dir
 from .namespaces import ALL_GRAPH, DERIVED_GRAPH, ID, INFERRED_GRAPH, ONTOLOGY_GRAPH, bind_prefixes
 from .reason import _NOISE_TYPES
 from .terms import to_oxigraph, to_rdflib
@@ -411,7 +410,7 @@ def closure(store: ox.Store, rules: Rules,
     if type_query is not None:
         queries["types.nt"] = type_query
     # written to files, not held: at 1M they are 700 MB of text, alive until the build has written khasan.nt
-    text = ClosureText([], Path(tempfile.mkdtemp(prefix="khasan-kg-entailments-")))
+    text = ClosureText([], temporary_dir("entailments"))
     for name, query in queries.items():
         path = text.directory / name  # type: ignore[operator]
         scratch.query(query).serialize(path, format=ox.RdfFormat.N_TRIPLES)  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ the old output is moved aside); the parent checks what is left on disk.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -233,3 +234,26 @@ def test_without_an_atomic_exchange_a_kill_mid_swap_is_repaired_by_the_next_run(
     export.clear_stale(project_copy / "dist")  # what the next build does first
     assert snapshot(project_copy / "dist") == before
     assert leftovers(project_copy) == []
+
+
+def test_temporary_files_a_killed_build_left_are_removed_by_the_next_one(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The reasoner's entailments wait in a temporary folder (700 MB at 1M); a build killed before it read them
+    cannot remove it, so the next build does, and leaves those of builds still running alone."""
+    import tempfile
+
+    from khasan_kg.export import temporary_dir
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    killed = tmp_path / f"khasan-kg-entailments-{gone.stdout.strip()}-abc"
+    killed.mkdir()
+    (killed / "types.nt").write_text("<a> <b> <c> .\n")
+    running = tmp_path / f"khasan-kg-entailments-{os.getppid()}-def"
+    running.mkdir()
+    other = tmp_path / f"khasan-kg-something-{gone.stdout.strip()}-ghi"
+    other.mkdir()
+    fresh = temporary_dir("entailments")
+    assert fresh.is_dir() and fresh.name.startswith(f"khasan-kg-entailments-{os.getpid()}-")
+    assert not killed.exists()
+    assert running.is_dir() and other.is_dir()

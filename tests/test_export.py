@@ -129,3 +129,20 @@ def test_a_conversion_that_fails_in_its_process_names_the_file(tmp_path: Path) -
         conversions.submit(write_turtle, broken, tmp_path / "out.ttl")
         with pytest.raises(OSError, match=r"writing out\.ttl from broken\.nt failed in its process: .*"):
             conversions.wait()
+
+
+@pytest.mark.parametrize("size", [1, 5, 7, 1000])
+def test_a_file_read_a_slice_at_a_time_comes_back_whole_in_whole_lines(tmp_path: Path, size: int) -> None:
+    """The reasoner's entailments are read back from its files this way: no line may be cut or lost, whatever
+    the slice size (a line longer than a slice included)."""
+    from khasan_kg.export import file_line_chunks
+
+    text = b"<a> <b> <c> .\n" + b"<long> <line> \"" + b"x" * 20 + b"\" .\n" + b"\n" + b"<d> <e> <f> .\n" + b"no end"
+    path = tmp_path / "lines.nt"
+    path.write_bytes(text)
+    chunks = list(file_line_chunks(path, size))
+    assert b"".join(chunks) == text
+    assert all(chunk.endswith(b"\n") for chunk in chunks[:-1])
+    assert chunks[-1].endswith(b"no end")
+    path.write_bytes(b"")
+    assert list(file_line_chunks(path, size)) == []
