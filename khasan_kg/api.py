@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 from rdflib import URIRef
@@ -93,11 +94,14 @@ def store_from_build(result: _build.Build) -> GraphStore:
     return GraphStore.from_nquads(result.nquads())
 
 
-def query(name: str, store: GraphStore | None = None, project: Project | None = None, **params: str) -> Results:
-    """Run a named query from queries/; parameters as strings (IRI, CURIE, English label, date)."""
+def query(name: str, /, store: GraphStore | None = None, project: Project | None = None, *,
+          params: Mapping[str, str] | None = None, **more: str) -> Results:
+    """Run a named query from queries/; parameters as strings (IRI, CURIE, English label, date), as keywords
+    (``unit="32nd Rifle Division"``) or, for any name at all, in ``params`` (the command line passes them so: a
+    parameter called "name" or "store" is the query's business, not this function's)."""
     project = project or Project.locate()
     store = store or open_store(project)
-    return _queries.run(store, project.queries_dir, name, params)
+    return _queries.run(store, project.queries_dir, name, {**(params or {}), **more})
 
 
 def sparql(text: str, store: GraphStore | None = None, *, inferred: bool = False):  # type: ignore[no-untyped-def]

@@ -86,7 +86,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             print(f"{q.name:22} {q.question}" + (f"  ({params})" if params else ""))
         return 0
     store = _store(args)
-    results = api.query(args.name, store=store, project=project, **_params(args.param))
+    results = api.query(args.name, store=store, project=project, params=_params(args.param))
     print(render(results, args.format))
     return 0
 

@@ -75,6 +75,9 @@ def test_query_accepts_a_curie_and_writes_csv_and_json(dist: Path) -> None:
         (["query", "no-such-query"], "unknown query 'no-such-query'"),
         (["query", "command-chain"], "needs --param unit="),
         (["query", "command-chain", "--param", "colour=red"], "has no parameter 'colour'"),
+        # names the Python API uses for its own arguments are the query's parameters too (hypothesis found these)
+        (["query", "awards", "--param", "name="], "has no parameter 'name'"),
+        (["query", "awards", "--param", "store=x"], "has no parameter 'store'"),
         (["query", "command-chain", "--param", "unit=32nd Rifle Divisoin"], "matches nothing. Close matches: 32nd Rifle Division"),
         (["query", "command-chain", "--param", "unit=unit:su-32nd-rifle-division", "--param", "date=August"],
          "is not a date"),
