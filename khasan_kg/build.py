@@ -3,8 +3,10 @@
 Everything happens in one Oxigraph store (``Loaded.store``), graph by graph:
 
 - the default graph and one graph per passage: the asserted data, as written;
-- ONTOLOGY_GRAPH: the ontology; DERIVED_GRAPH: provenance and OWL-Time the build derives;
-- ALL_GRAPH: those merged as a set (what SHACL validates and the reasoner reads; khasan.ttl);
+- ONTOLOGY_GRAPH: the ontology;
+- ALL_GRAPH: the provenance and OWL-Time the build derives, and the graphs above merged into it as a set (what
+  SHACL validates and the reasoner reads; khasan.ttl). The derivation is kept apart only as text
+  (``Loaded.derived``), for the reasoner and for the published default graph, which holds it;
 - and, as N-Triples text (``Build.entailed``, a fastreason.ClosureText), the kept entailments, published as
   INFERRED_GRAPH. The fast reasoner makes it in a thread (``Reasoning``, in a scratch store of its own) from
   the load on, beside the derivation, the checks and SHACL; ``Build.entailment_lines`` tells its entailments
@@ -42,6 +44,7 @@ from .export import (
     restore_integer_types,
     sorted_lines,
     split_lines,
+    text_lines,
     union_of_sorted,
     write_atomically,
     write_jsonld_file,
@@ -51,7 +54,7 @@ from .export import (
 )
 from .fastreason import ClosureText, Rules, closure
 from .load import Loaded, load
-from .namespaces import ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH, KH, ONTOLOGY_GRAPH, bind_prefixes
+from .namespaces import ALL_GRAPH, INFERRED_GRAPH, KH, ONTOLOGY_GRAPH, bind_prefixes
 from .paths import Project
 from .provenance import DERIVED_DATATYPES
 from .reason import entailments
@@ -61,7 +64,6 @@ from .validate import Report, _reference, prepare_shapes_data, use_reference, va
 OUTPUT_FILES = ("khasan.ttl", "khasan-inferred.ttl", "khasan.nt", "khasan.jsonld", "khasan.trig", "build-info.json")
 _ALL = ox.NamedNode(str(ALL_GRAPH))
 _INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
-_DERIVED = ox.NamedNode(str(DERIVED_GRAPH))
 
 
 @dataclass
@@ -112,11 +114,20 @@ class Build:
         well as one of the default graph took five seconds more."""
         if "asserted" not in self._lines:
             types = self.integer_types
-            default = self._lines["default"] = sorted_lines([(self.store, ox.DefaultGraph()), (self.store, _DERIVED)],
-                                                            types)
+            default = self._lines["default"] = union_of_sorted([sorted_lines([(self.store, ox.DefaultGraph())], types),
+                                                                self.derived_lines()])
             named = [(self.store, g) for g in published_named_graphs(self.store)]
             self._lines["asserted"] = union_of_sorted([default, sorted_lines(named, types)])
         return self._lines["asserted"]
+
+    def derived_lines(self) -> Lines:
+        """What the build derived (provenance, OWL-Time) as sorted N-Triples lines, made once from
+        ``Loaded.derived``, which is then let go (the store holds the derivation only inside ALL_GRAPH)."""
+        if "derived" not in self._lines:
+            derive_into(self.loaded)  # a no-op once validation has derived
+            self._lines["derived"] = sorted(text_lines(self.loaded.derived or b"", self.integer_types))
+            self.loaded.derived = b""  # taken: 400 MB of text at 1M
+        return self._lines["derived"]
 
     def entailment_lines(self) -> Lines:
         """The kept entailments (asserted statements left out) as sorted N-Triples lines, made once."""
@@ -172,7 +183,11 @@ class Build:
 
     @property
     def derived(self) -> Graph:
-        return self._graph(_DERIVED)
+        g = Graph()
+        bind_prefixes(g)
+        for t in ox.parse(render(self.derived_lines()), format=ox.RdfFormat.N_TRIPLES):
+            g.add(self._triple(t))  # type: ignore[arg-type]
+        return g
 
     def nquads(self) -> bytes:
         """The export dataset as N-Quads: editorial and derived triples in the default graph, one named graph per
@@ -278,7 +293,9 @@ class Reasoning:
         self._result: ClosureText | None = None
         self._error: BaseException | None = None
         self._timings = timings
+        self._loaded = loaded
         self._derived = threading.Event()
+        self._derived_text: bytes | None = None
         self._abandoned = False
         self._idle = 0.0
         rules = Rules.from_ontology(loaded.ontology)  # here, so that an axiom it has no rule for stops run() at once
@@ -288,8 +305,11 @@ class Reasoning:
         self._thread.start()
 
     def derived(self) -> None:
-        """DERIVED_GRAPH is filled: the reasoner may read it."""
-        self._derived.set()
+        """The derivation is done (``Loaded.derived``): the reasoner may read it. Taken here, in the caller's
+        thread, before the exports let it go; a second call changes nothing."""
+        if not self._derived.is_set():
+            self._derived_text = self._loaded.derived or b""
+            self._derived.set()
 
     def abandon(self) -> None:
         """The build stops: a reasoner still waiting for the derivation stops too (one already running ends on
@@ -297,11 +317,12 @@ class Reasoning:
         self._abandoned = True
         self._derived.set()
 
-    def _wait_for_derived(self) -> bool:
+    def _wait_for_derived(self) -> bytes | None:
         t0 = time.perf_counter()
         self._derived.wait()
         self._idle = time.perf_counter() - t0
-        return not self._abandoned
+        text, self._derived_text = self._derived_text, None
+        return None if self._abandoned else text
 
     def _work(self, store: ox.Store, rules: Rules) -> None:
         t0 = time.perf_counter()
@@ -352,8 +373,8 @@ def run(project: Project | None = None, *, reason: bool = True, check: bool = Tr
 
 
 def derive_into(loaded: Loaded) -> None:
-    """Provenance from passage names and OWL-Time intervals, into DERIVED_GRAPH (unless there already); then
-    ALL_GRAPH is merged."""
+    """Provenance from passage names and OWL-Time intervals, into ALL_GRAPH, then the asserted data merged into it
+    (unless done already: validate.prepare_shapes_data)."""
     prepare_shapes_data(loaded)
 
 

@@ -68,13 +68,19 @@ def sorted_lines(sources: list[Source], integer_types: dict[str, str] | None = N
     for store, graph in sources:
         data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
         assert data is not None
-        lines: Lines = []
-        for chunk in line_chunks(data):  # a slice at a time: the text is never held twice
-            lines += split_lines(restore_integer_types(chunk, integer_types or {}))
+        lines = text_lines(data, integer_types)
         del data
         lines.sort()
         runs.append(lines)
     return union_of_sorted(runs)
+
+
+def text_lines(data: bytes, integer_types: dict[str, str] | None = None) -> Lines:
+    """N-Triples text (as the store writes it) as lines in sort form, unsorted, integer datatypes restored."""
+    lines: Lines = []
+    for chunk in line_chunks(data):  # a slice at a time: the text is never held twice
+        lines += split_lines(restore_integer_types(chunk, integer_types or {}))
+    return lines
 
 
 def union_of_sorted(runs: list[Lines]) -> Lines:

@@ -303,6 +303,13 @@ _OBJECT_BLANK = re.compile(rb" _:([^\s\"<>]+) \.\n")
 _SKOLEM_IRI = re.compile(rb"<" + re.escape(_SKOLEM.encode()) + rb"([^>]*)>")
 
 
+def _of_predicates(ntriples: bytes, predicates: set[bytes]) -> bytes:
+    """The lines of N-Triples text (as Oxigraph writes it: one space between terms, no comments) whose predicate
+    (written ``<iri>``) is one of ``predicates``."""
+    kept = [line for line in ntriples.split(b"\n") if line and line.split(b" ", 2)[1] in predicates]
+    return b"\n".join(kept) + b"\n" if kept else b""
+
+
 def _skolemised(ntriples: bytes) -> bytes:
     ntriples = _SUBJECT_BLANK.sub(b"\n<" + _SKOLEM.encode() + rb"\1> ", b"\n" + ntriples)
     return _OBJECT_BLANK.sub(b" <" + _SKOLEM.encode() + rb"\1> .\n", ntriples)[1:]
@@ -366,7 +373,7 @@ def _skolem_names(nodes: set[ox.BlankNode]) -> list[str]:
 
 
 def closure(store: ox.Store, rules: Rules,
-            wait_for_derived: Callable[[], bool] | None = None) -> ClosureText | None:
+            wait_for_derived: Callable[[], bytes | None] | None = None) -> ClosureText | None:
     """ALL_GRAPH's kept entailments as N-Triples text, and with them some asserted statements (those of the
     predicates a rule writes), for the caller to tell apart (``infer`` takes them out; the build does it on the
     sorted lines it writes anyway, which is cheaper). What reason.is_kept drops is left out.
@@ -378,8 +385,9 @@ def closure(store: ox.Store, rules: Rules,
     on meanwhile; only the blank-node rewriting holds it.
 
     With ``wait_for_derived`` the store need not be merged yet: the data graphs and the ontology are copied at once,
-    then, once ``wait_for_derived()`` returns (False: the build gave up; None is returned), DERIVED_GRAPH. Together
-    they are ALL_GRAPH's statements; the build starts the reasoner right after the load this way.
+    then what ``wait_for_derived()`` returns: the build's derived statements as N-Triples (None: the build gave up;
+    None is returned). Together they are ALL_GRAPH's statements; the build starts the reasoner right after the
+    load this way.
     """
     scratch = ox.Store()
     reads = " ".join(f"<{p}>" for p in sorted({p for rule in rules.rules() for p in rule.reads}))
@@ -390,9 +398,14 @@ def closure(store: ox.Store, rules: Rules,
         build_graphs = ", ".join(f"<{g}>" for g in (ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH))
         _copy(store, scratch, reads, f"{{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} "
                                      f"FILTER (?g NOT IN ({build_graphs})) }}")
-        if not wait_for_derived():
+        derived = wait_for_derived()
+        if derived is None:
             return None
-        _copy(store, scratch, reads, f"GRAPH <{DERIVED_GRAPH}> {{ ?s ?p ?o }}")
+        read = {f"<{p}>".encode() for rule in rules.rules() for p in rule.reads}
+        derived = _skolemised(_of_predicates(derived, read))
+        if derived:
+            scratch.bulk_load(derived, format=ox.RdfFormat.N_TRIPLES, lenient=True)  # the store's own dump
+        del derived
     # rdf:type statements, the most numerous entailments, are asked for once at the end when no other rule
     # needs them: not inserted into the store, they cost neither the inserts nor the memory
     types_apart = rules.types_apart()

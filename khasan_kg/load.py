@@ -75,6 +75,12 @@ class Loaded:
     # Oxigraph's store keeps xsd:nonNegativeInteger & co. as xsd:integer (oxigraph issue #526): which predicates
     # the input wrote with such a datatype, so that the exports can write them back as they were given
     typed_integers: dict[str, str] = field(default_factory=dict)
+    # What the build derives (passage provenance, OWL-Time: validate.prepare_shapes_data) is written into ALL_GRAPH
+    # only, not into a graph of its own as well (at 1M that copy was 2.6 million more inserts): ``derived`` holds it
+    # as N-Triples (integers as the store gives them), for the reasoner and the exports, until the exports take it
+    # (Build.derived_lines). ``merged``: ALL_GRAPH holds the derivation and the asserted data.
+    derived: bytes | None = field(default=None, repr=False)
+    merged: bool = False
     _dataset: Dataset | None = field(default=None, repr=False)
     _ontology: Graph | None = field(default=None, repr=False)
 

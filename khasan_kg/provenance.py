@@ -270,27 +270,33 @@ PREFIX xsd: <{XSD}>
 """
 
 # statedIn / accordingTo for every claim stated in a passage. The claims (a few per passage) bind ?s first, so
-# each lookup of its passages is an index range, not a scan of every passage.
+# each lookup of its passages is an index range, not a scan of every passage. GRAPH_ is the graph derived into,
+# where the passage descriptions are (DERIVED_GRAPH, or ALL_GRAPH in the build: see validate.prepare_shapes_data).
 _CLAIMS = _PREFIXES + f"""
-INSERT {{ GRAPH <{DERIVED_GRAPH}> {{ ?s kh:statedIn ?g . ?s kh:accordingTo ?part }} }}
+INSERT {{ GRAPH <GRAPH_> {{ ?s kh:statedIn ?g . ?s kh:accordingTo ?part }} }}
 WHERE {{
     {{ SELECT DISTINCT ?s WHERE {{ {asserted("?s rdf:type ?type")} VALUES ?type {{ kh:Claim kh:Figure }} }} }}
     GRAPH ?g {{ ?s ?p ?o }}
-    GRAPH <{DERIVED_GRAPH}> {{ ?g rdf:type kh:Passage }}
-    OPTIONAL {{ GRAPH <{DERIVED_GRAPH}> {{ ?g kh:inPart ?part }} }}
+    GRAPH <GRAPH_> {{ ?g rdf:type kh:Passage }}
+    OPTIONAL {{ GRAPH <GRAPH_> {{ ?g kh:inPart ?part }} }}
 }}"""
 
 # mentionedIn for every entity of ours a passage names as subject or object (one pass over each passage: ?w picks
 # the position, so the passage's quads are read once, not once per position).
 _MENTIONS = _PREFIXES + f"""
-INSERT {{ GRAPH <{DERIVED_GRAPH}> {{ ?e kh:mentionedIn ?g }} }}
+INSERT {{ GRAPH <GRAPH_> {{ ?e kh:mentionedIn ?g }} }}
 WHERE {{
-    GRAPH <{DERIVED_GRAPH}> {{ ?g rdf:type kh:Passage }}
+    GRAPH <GRAPH_> {{ ?g rdf:type kh:Passage }}
     GRAPH ?g {{ ?s ?p ?o }}
     VALUES ?w {{ 0 1 }}
     BIND (IF(?w = 0, ?s, ?o) AS ?e)
     FILTER (isIRI(?e) && STRSTARTS(STR(?e), "{ID}") && !STRSTARTS(STR(?e), "{PASSAGE}"))
 }}"""  # is_entity, in SPARQL (no vocabulary IRI starts with ID)
+
+
+def into_graph(update: str, graph: ox.NamedNode) -> str:
+    """A derivation update (with GRAPH_ where its target graph goes) writing into ``graph``."""
+    return update.replace("<GRAPH_>", str(graph))
 
 
 def _passage_turtle(index: SourceIndex, names: list[ox.NamedNode]) -> bytes:
@@ -326,8 +332,8 @@ def _passage_turtle(index: SourceIndex, names: list[ox.NamedNode]) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def derive_into(target: Loaded | ox.Store, index: SourceIndex | None = None) -> int:
-    """Write the provenance the build derives from passage names into DERIVED_GRAPH of the store.
+def derive_into(target: Loaded | ox.Store, index: SourceIndex | None = None, graph: ox.NamedNode = _DERIVED) -> int:
+    """Write the provenance the build derives from passage names into DERIVED_GRAPH of the store (or ``graph``).
 
     For every passage graph: its description (``kh:Passage``, ``oa:SpecificResource`` with an
     ``oa:TextPositionSelector``, ``kh:line``, ``kh:inPart``); ``kh:statedIn`` and ``kh:accordingTo`` on every
@@ -338,28 +344,29 @@ def derive_into(target: Loaded | ox.Store, index: SourceIndex | None = None) -> 
     """
     store = store_of(target)
     before = len(store)
-    _derive_provenance(store, index)
+    _derive_provenance(store, index, graph)
     return len(store) - before
 
 
-def _derive_provenance(store: ox.Store, index: SourceIndex | None) -> None:
+def _derive_provenance(store: ox.Store, index: SourceIndex | None, graph: ox.NamedNode) -> None:
     index = index or SourceIndex(store)
     # Turtle we write from IRIs Oxigraph has checked already: read leniently (not checked again)
-    store.load(_passage_turtle(index, data_graph_names(store)), format=ox.RdfFormat.TURTLE, to_graph=_DERIVED,
+    store.load(_passage_turtle(index, data_graph_names(store)), format=ox.RdfFormat.TURTLE, to_graph=graph,
                lenient=True)
-    store.update(_CLAIMS)  # these two read the passage descriptions just written
-    store.update(_MENTIONS)
+    store.update(into_graph(_CLAIMS, graph))  # these two read the passage descriptions just written
+    store.update(into_graph(_MENTIONS, graph))
 
 
-def derive_all_into(target: Loaded | ox.Store, index: SourceIndex | None = None) -> int:
-    """Everything the build derives, into DERIVED_GRAPH: passage provenance (``derive_into``) and OWL-Time
-    (``temporal.derive_time_into``). Returns how many triples it added."""
+def derive_all_into(target: Loaded | ox.Store, index: SourceIndex | None = None,
+                    graph: ox.NamedNode = _DERIVED) -> int:
+    """Everything the build derives, into DERIVED_GRAPH (or ``graph``): passage provenance (``derive_into``) and
+    OWL-Time (``temporal.derive_time_into``). Returns how many triples it added."""
     from .temporal import TIME_UPDATE
 
     store = store_of(target)
     before = len(store)
-    _derive_provenance(store, index)
-    store.update(TIME_UPDATE)
+    _derive_provenance(store, index, graph)
+    store.update(into_graph(TIME_UPDATE, graph))
     return len(store) - before
 
 

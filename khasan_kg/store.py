@@ -23,8 +23,8 @@ from .terms import Term, solution_rows, to_oxigraph, to_rdflib
 STORE_INFO = "khasan-kg.json"  # beside Oxigraph's own files in a persisted store: what the layout cannot say
 
 __all__ = [
-    "ALL_GRAPH", "STORE_INFO", "GraphStore", "Results", "Term", "merge_all", "merge_into_all_graph", "to_oxigraph",
-    "to_rdflib",
+    "ALL_GRAPH", "STORE_INFO", "GraphStore", "Results", "Term", "add_to_all_graph", "merge_all", "merge_into_all_graph",
+    "to_oxigraph", "to_rdflib",
 ]
 
 
@@ -152,10 +152,16 @@ def merge_into_all_graph(store: ox.Store) -> ox.Store:
     entailments, leaving the default graph as written (unless ALL_GRAPH is filled already)."""
     all_graph = ox.NamedNode(str(ALL_GRAPH))
     if next(iter(store.quads_for_pattern(None, None, None, all_graph)), None) is None:
-        store.update(
-            f"INSERT {{ GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ {{ ?s ?p ?o }} UNION "
-            f"{{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{INFERRED_GRAPH}>) }} }}"
-        )
+        add_to_all_graph(store)
+    return store
+
+
+def add_to_all_graph(store: ox.Store) -> ox.Store:
+    """Add the default graph and every named graph but the entailments to ALL_GRAPH (already there: no change)."""
+    store.update(
+        f"INSERT {{ GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ {{ ?s ?p ?o }} UNION "
+        f"{{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g NOT IN (<{ALL_GRAPH}>, <{INFERRED_GRAPH}>)) }} }}"
+    )
     return store
 
 

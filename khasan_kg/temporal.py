@@ -19,19 +19,20 @@ from rdflib import Graph
 from rdflib.namespace import RDF, XSD
 
 from .namespaces import DERIVED_GRAPH, ID, KH, TIME
-from .provenance import asserted, derived_graph, store_from_dataset, store_of
+from .provenance import asserted, derived_graph, into_graph, store_from_dataset, store_of
 
 if TYPE_CHECKING:
     from .load import Loaded
 
 # kh:date is a one-day event: it gives both instants. A value of type xsd:dateTime (an hour is known) goes in
 # time:inXSDDateTime, anything else in time:inXSDDate, as the asserted value is (a wrong type is the shapes' to
-# report, not this derivation's to fix). One bound property per branch: each reads its own index range.
+# report, not this derivation's to fix). One bound property per branch: each reads its own index range. GRAPH_ is
+# the graph it writes into (provenance.into_graph).
 TIME_UPDATE = f"""PREFIX kh: <{KH}>
 PREFIX time: <{TIME}>
 PREFIX rdf: <{RDF}>
 PREFIX xsd: <{XSD}>
-INSERT {{ GRAPH <{DERIVED_GRAPH}> {{
+INSERT {{ GRAPH <GRAPH_> {{
     ?s time:hasTime ?interval .
     ?interval rdf:type time:ProperInterval ; ?link ?instant .
     ?instant rdf:type time:Instant ; ?position ?value .
@@ -55,7 +56,7 @@ def derive_time_into(target: Loaded | ox.Store) -> int:
     expanded, it makes no difference) into DERIVED_GRAPH. Returns how many triples it added."""
     store = store_of(target)
     before = len(store)
-    store.update(TIME_UPDATE)
+    store.update(into_graph(TIME_UPDATE, ox.NamedNode(str(DERIVED_GRAPH))))
     return len(store) - before
 
 

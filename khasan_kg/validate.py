@@ -403,27 +403,38 @@ def _locate(loaded: Loaded, data: Graph, focus: object, path: object, value: obj
 
 def prepare_shapes_data(loaded: Loaded, index: SourceIndex | None = None,
                         on_derived: Callable[[], None] | None = None) -> None:
-    """Make ALL_GRAPH what SHACL validates: derive into DERIVED_GRAPH first if the build has not (provenance and
-    OWL-Time; ``on_derived`` is called once it is there), then merge asserted, derived and ontology as a set."""
-    from .store import merge_into_all_graph
+    """Make ALL_GRAPH what SHACL validates, once: derive into it first (provenance and OWL-Time; kept as text in
+    ``loaded.derived``, and ``on_derived`` is called once it is there), then merge the asserted data and the
+    ontology into it, as a set.
+
+    The derivation goes straight into ALL_GRAPH, while that is still empty, and is read back from it as text:
+    the store never holds it twice. If ALL_GRAPH was merged before (a caller's own merge_into_all_graph), it is
+    derived into DERIVED_GRAPH, added to ALL_GRAPH and that graph dropped, to the same end."""
+    from .store import add_to_all_graph
 
     store = loaded.store
-    if next(iter(store.quads_for_pattern(None, None, None, _DERIVED)), None) is None:
-        derive_all_into(store, index)
-        if next(iter(store.quads_for_pattern(None, None, None, _ALL)), None) is not None:
-            # merged before the derivation: add it, as merge_into_all_graph would have
-            store.update(f"INSERT {{ GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{DERIVED_GRAPH}> "
-                         f"{{ ?s ?p ?o }} }}")
-    if on_derived is not None:
+    if not loaded.merged:
+        if loaded.derived is None:
+            merged_before = next(iter(store.quads_for_pattern(None, None, None, _ALL)), None) is not None
+            target = _DERIVED if merged_before else _ALL
+            derive_all_into(store, index, target)
+            loaded.derived = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=target) or b""
+            if merged_before:
+                store.update(f"ADD <{DERIVED_GRAPH}> TO <{ALL_GRAPH}> ; DROP SILENT GRAPH <{DERIVED_GRAPH}>")
+        if on_derived is not None:
+            on_derived()
+        add_to_all_graph(store)
+        loaded.merged = True
+    elif on_derived is not None:
         on_derived()
-    merge_into_all_graph(store)
 
 
 def shapes_graph(loaded: Loaded, index: SourceIndex | None = None) -> Graph:
     """What SHACL validates, as an rdflib graph: ALL_GRAPH (asserted, derived and ontology, merged as a set).
 
-    Derives into DERIVED_GRAPH first if the build has not (provenance and OWL-Time), and merges ALL_GRAPH if it
-    is empty. The derived numbers get back the datatypes Oxigraph does not keep (provenance.DERIVED_DATATYPES).
+    Derives and merges first if the build has not (``prepare_shapes_data``). The numbers of the derived
+    predicates (kh:line, oa:start, oa:end) get back the datatypes Oxigraph does not keep
+    (provenance.DERIVED_DATATYPES), as the published files write them.
     """
     prepare_shapes_data(loaded, index)
     store = loaded.store
@@ -432,7 +443,7 @@ def shapes_graph(loaded: Loaded, index: SourceIndex | None = None) -> Graph:
     retyped = {ox.NamedNode(p) for p in DERIVED_DATATYPES}
     for q in store.quads_for_pattern(None, None, None, _ALL):
         s, p, o = q.subject, q.predicate, q.object
-        if p in retyped and ox.Quad(s, p, o, _DERIVED) in store:
+        if p in retyped:
             o = as_derived(p, o)
         data.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
     return data

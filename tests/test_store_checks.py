@@ -28,9 +28,18 @@ from khasan_kg.errors import InputError
 from khasan_kg.load import Loaded, load
 from khasan_kg.namespaces import ALL_GRAPH, DERIVED_GRAPH, ID, KH, OA, PASSAGE, SOURCE_DOC, TIME
 from khasan_kg.paths import Project
-from khasan_kg.provenance import data_graph_names, derive_all_into, derive_into, derived_graph, passage_span
+from khasan_kg.provenance import (
+    as_derived,
+    data_graph_names,
+    derive_all_into,
+    derive_into,
+    derived_graph,
+    passage_span,
+)
+from khasan_kg.store import merge_into_all_graph
 from khasan_kg.temporal import derive_time_into
-from khasan_kg.validate import shapes_graph, validate_loaded
+from khasan_kg.terms import to_rdflib
+from khasan_kg.validate import prepare_shapes_data, shapes_graph, validate_loaded
 
 from .reliability_helpers import BROKEN, make_root, need, source_text_path
 
@@ -410,7 +419,28 @@ def test_does_validation_with_shapes_derive_and_merge_once(tmp_path: Path, sourc
     report = validate_loaded(loaded, source_text=source_text)
     assert report.conforms, report.text()
     size = len(loaded.store)
-    assert any(True for _ in loaded.store.quads_for_pattern(None, None, None, derived))
-    assert any(True for _ in loaded.store.quads_for_pattern(None, None, None, merged))
+    # the derivation is kept as text and stored once, inside ALL_GRAPH, not in a graph of its own as well
+    assert loaded.derived and loaded.merged
+    assert not any(True for _ in loaded.store.quads_for_pattern(None, None, None, derived))
+    in_all = set(ox.parse(loaded.derived, format=ox.RdfFormat.N_TRIPLES))
+    assert in_all and all(ox.Quad(t.subject, t.predicate, t.object, merged) in loaded.store for t in in_all)
     assert validate_loaded(loaded, source_text=source_text).conforms
     assert len(loaded.store) == size, "the second validation derived or merged again"
+
+
+@pytest.mark.parametrize("merged_first", [False, True], ids=["as-the-build-does", "merged-before-deriving"])
+def test_does_the_build_keep_exactly_the_derivation_once_it_is_inside_all_graph(merged_first: bool) -> None:
+    """The build derives straight into ALL_GRAPH and keeps the derivation as text (Loaded.derived) for the
+    reasoner and the exports: that text is what rdflib derives, and ALL_GRAPH holds it. A caller that merged
+    ALL_GRAPH before deriving gets the same, and no DERIVED_GRAPH is left behind."""
+    loaded = load(Project(REPO))
+    if merged_first:
+        merge_into_all_graph(loaded.store)
+    prepare_shapes_data(loaded)
+    kept = {(t.subject, t.predicate, t.object) for t in ox.parse(loaded.derived, format=ox.RdfFormat.N_TRIPLES)}
+    as_rdflib = {(to_rdflib(s), to_rdflib(p), to_rdflib(as_derived(p, o))) for s, p, o in kept}
+    assert as_rdflib == set(derive_with_rdflib(loaded.dataset, loaded.union()))
+    merged = ox.NamedNode(str(ALL_GRAPH))
+    assert all(ox.Quad(s, p, o, merged) in loaded.store for s, p, o in kept)
+    assert not any(True for _ in loaded.store.quads_for_pattern(None, None, None, ox.NamedNode(str(DERIVED_GRAPH))))
+    assert loaded.merged
