@@ -38,7 +38,7 @@ from .export import (
     Conversions,
     Lines,
     dataset_chunks,
-    merged,
+    join_turtle,
     published_named_graphs,
     render,
     restore_integer_types,
@@ -61,6 +61,9 @@ from .reason import entailments
 from .terms import to_oxigraph, to_rdflib
 from .validate import Report, _reference, prepare_shapes_data, use_reference, validate_loaded
 
+# between the asserted graph and the entailments in khasan-inferred.ttl
+INFERRED_NOTE = ("Below: the entailments kept by the OWL 2 RL reasoner (in khasan.trig, the graph "
+                 f"<{INFERRED_GRAPH}>). Above: the asserted graph, as in khasan.ttl.")
 OUTPUT_FILES = ("khasan.ttl", "khasan-inferred.ttl", "khasan.nt", "khasan.jsonld", "khasan.trig", "build-info.json")
 _ALL = ox.NamedNode(str(ALL_GRAPH))
 _INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
@@ -236,7 +239,8 @@ class Build:
         from them (export.Conversions): for a large graph (``parallel``; by default from export.PARALLEL_FROM
         statements) in child processes, beside the next text made here. The asserted graph's files come
         first, then the dataset's graphs but the entailments: a reasoner still running (see run) is waited for
-        only after them."""
+        only after them. khasan-inferred.ttl is khasan.ttl followed by the entailments' Turtle: each subject's
+        statements are in two blocks, asserted then entailed, and only the entailments are converted again."""
         if parallel is None:
             parallel = len(self.asserted_lines()) >= PARALLEL_FROM
 
@@ -245,11 +249,12 @@ class Build:
                 write_lines(path, self.asserted_lines())
 
             def inferred(path: Path) -> None:
-                source = path.with_name("khasan.nt")
-                if self.reasoned:  # an intermediate file in the staging folder, removed once converted
-                    source = path.with_name(".khasan-inferred.nt")
-                    write_lines(source, merged(self.asserted_lines(), self.entailment_lines()))
-                conversions.submit(write_turtle, source, path)
+                # khasan.ttl, then the entailments' own Turtle: joined by finish, once both are converted (the
+                # intermediate files stay in the staging folder and are removed there)
+                if self.reasoned:
+                    source = path.with_name(".khasan-entailed.nt")
+                    write_lines(source, self.entailment_lines())
+                    conversions.submit(write_turtle, source, path.with_name(".khasan-entailed.ttl"))
 
             def dataset(path: Path) -> None:
                 source = path.with_name(".khasan.nq")
@@ -267,7 +272,10 @@ class Build:
 
             def finish(staging: Path) -> None:
                 conversions.wait()
-                for name in (".khasan-inferred.nt", ".khasan.nq"):
+                entailed = staging / ".khasan-entailed.ttl"
+                join_turtle(staging / "khasan.ttl", entailed if self.reasoned else None,
+                            staging / "khasan-inferred.ttl", INFERRED_NOTE)
+                for name in (".khasan-entailed.nt", ".khasan-entailed.ttl", ".khasan.nq"):
                     (staging / name).unlink(missing_ok=True)
 
             writers = {

@@ -241,6 +241,24 @@ def write_jsonld_file(source: Path, path: Path) -> None:
                      grouped=True)
 
 
+def join_turtle(first: Path, second: Path | None, path: Path, note: str) -> None:
+    """One Turtle file: ``first``, then (if given) a comment line ``note`` and ``second``'s statements. The two were
+    written with the same prefixes, so ``second``'s @prefix lines are left out. Blank node labels are the same
+    nodes in both (one document), as the store's own labels were written to both."""
+    with path.open("wb") as out:
+        with first.open("rb") as source:
+            shutil.copyfileobj(source, out, 16 << 20)
+        if second is None:
+            return
+        out.write(b"\n# " + note.encode("utf-8") + b"\n")
+        with second.open("rb") as source:
+            for line in source:
+                if not line.startswith(b"@prefix "):
+                    out.write(line)
+                    break
+            shutil.copyfileobj(source, out, 16 << 20)
+
+
 # Below this many statements a second process costs more (its start, its imports) than it saves.
 PARALLEL_FROM = 200_000
 _CONVERTERS = {f.__name__: f for f in (write_turtle, write_trig, write_jsonld_file)}
