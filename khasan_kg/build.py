@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import threading
 import time
 from collections import Counter
@@ -37,8 +39,8 @@ from .export import (
     PARALLEL_FROM,
     Conversions,
     Lines,
+    append_statements,
     dataset_chunks,
-    join_turtle,
     published_named_graphs,
     render,
     restore_integer_types,
@@ -61,9 +63,10 @@ from .reason import entailments
 from .terms import to_oxigraph, to_rdflib
 from .validate import Report, _reference, prepare_shapes_data, use_reference, validate_loaded
 
-# between the asserted graph and the entailments in khasan-inferred.ttl
+# before the entailments in khasan-inferred.ttl and in khasan.trig
 INFERRED_NOTE = ("Below: the entailments kept by the OWL 2 RL reasoner (in khasan.trig, the graph "
                  f"<{INFERRED_GRAPH}>). Above: the asserted graph, as in khasan.ttl.")
+TRIG_NOTE = "The entailments kept by the OWL 2 RL reasoner (also in khasan-inferred.ttl, with the asserted graph)."
 OUTPUT_FILES = ("khasan.ttl", "khasan-inferred.ttl", "khasan.nt", "khasan.jsonld", "khasan.trig", "build-info.json")
 _ALL = ox.NamedNode(str(ALL_GRAPH))
 _INFERRED = ox.NamedNode(str(INFERRED_GRAPH))
@@ -197,11 +200,11 @@ class Build:
         passage, the ontology and the kept entailments in graphs of their own."""
         return b"".join(self.nquad_chunks())
 
-    def nquad_chunks(self) -> Iterator[bytes]:
-        """``nquads`` a piece at a time (export.dataset_chunks)."""
+    def nquad_chunks(self, *, entailments: bool = True) -> Iterator[bytes]:
+        """``nquads`` a piece at a time (export.dataset_chunks); without the entailments' graph if asked."""
         self.asserted_lines()  # makes the default graph's lines too
         return dataset_chunks(self.store, self._lines["default"], integer_types=self.integer_types,
-                              entailment_lines=self.entailment_lines if self.reasoned else None)
+                              entailment_lines=self.entailment_lines if self.reasoned and entailments else None)
 
     @property
     def integer_types(self) -> dict[str, str]:
@@ -239,8 +242,9 @@ class Build:
         from them (export.Conversions): for a large graph (``parallel``; by default from export.PARALLEL_FROM
         statements) in child processes, beside the next text made here. The asserted graph's files come
         first, then the dataset's graphs but the entailments: a reasoner still running (see run) is waited for
-        only after them. khasan-inferred.ttl is khasan.ttl followed by the entailments' Turtle: each subject's
-        statements are in two blocks, asserted then entailed, and only the entailments are converted again."""
+        only after them. The entailments are converted once, to Turtle, and appended to a copy of khasan.ttl
+        (khasan-inferred.ttl: each subject's statements in two blocks, asserted then entailed) and to the TriG
+        converted from the other graphs, as its last graph."""
         if parallel is None:
             parallel = len(self.asserted_lines()) >= PARALLEL_FROM
 
@@ -249,7 +253,7 @@ class Build:
                 write_lines(path, self.asserted_lines())
 
             def inferred(path: Path) -> None:
-                # khasan.ttl, then the entailments' own Turtle: joined by finish, once both are converted (the
+                # the entailments' own Turtle, which finish appends to a copy of khasan.ttl and to the TriG (the
                 # intermediate files stay in the staging folder and are removed there)
                 if self.reasoned:
                     source = path.with_name(".khasan-entailed.nt")
@@ -257,9 +261,10 @@ class Build:
                     conversions.submit(write_turtle, source, path.with_name(".khasan-entailed.ttl"))
 
             def dataset(path: Path) -> None:
+                # the graphs but the entailments, which finish appends from their own Turtle (see inferred)
                 source = path.with_name(".khasan.nq")
-                write_lines(source, self.nquad_chunks())
-                conversions.submit(write_trig, source, path)
+                write_lines(source, self.nquad_chunks(entailments=False))
+                conversions.submit(write_trig, source, path.with_name(".khasan-asserted.trig"))
 
             def info(path: Path) -> None:
                 path.write_text(json.dumps({
@@ -272,9 +277,12 @@ class Build:
 
             def finish(staging: Path) -> None:
                 conversions.wait()
-                entailed = staging / ".khasan-entailed.ttl"
-                join_turtle(staging / "khasan.ttl", entailed if self.reasoned else None,
-                            staging / "khasan-inferred.ttl", INFERRED_NOTE)
+                shutil.copyfile(staging / "khasan.ttl", staging / "khasan-inferred.ttl")
+                os.replace(staging / ".khasan-asserted.trig", staging / "khasan.trig")
+                if self.reasoned:
+                    entailed = staging / ".khasan-entailed.ttl"
+                    append_statements(staging / "khasan-inferred.ttl", entailed, INFERRED_NOTE)
+                    append_statements(staging / "khasan.trig", entailed, TRIG_NOTE, str(INFERRED_GRAPH))
                 for name in (".khasan-entailed.nt", ".khasan-entailed.ttl", ".khasan.nq"):
                     (staging / name).unlink(missing_ok=True)
 

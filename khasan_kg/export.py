@@ -241,22 +241,23 @@ def write_jsonld_file(source: Path, path: Path) -> None:
                      grouped=True)
 
 
-def join_turtle(first: Path, second: Path | None, path: Path, note: str) -> None:
-    """One Turtle file: ``first``, then (if given) a comment line ``note`` and ``second``'s statements. The two were
-    written with the same prefixes, so ``second``'s @prefix lines are left out. Blank node labels are the same
-    nodes in both (one document), as the store's own labels were written to both."""
-    with path.open("wb") as out:
-        with first.open("rb") as source:
+def append_statements(path: Path, turtle: Path, note: str, graph: str | None = None) -> None:
+    """Append the statements of the Turtle file ``turtle`` to the Turtle or TriG file ``path``, after a comment line
+    ``note``; for TriG, as the named graph ``graph``. Both were written with the same prefixes, so ``turtle``'s
+    @prefix lines are left out; blank node labels are one document's, as the store's own labels were written to
+    both. Nothing is appended if ``turtle`` has no statement."""
+    with turtle.open("rb") as source, path.open("ab") as out:
+        for line in source:
+            if line.startswith(b"@prefix ") or not line.strip():
+                continue
+            out.write(b"\n# " + note.encode("utf-8") + b"\n")
+            if graph is not None:
+                out.write(f"<{graph}> {{\n".encode())
+            out.write(line)
             shutil.copyfileobj(source, out, 16 << 20)
-        if second is None:
+            if graph is not None:
+                out.write(b"}\n")
             return
-        out.write(b"\n# " + note.encode("utf-8") + b"\n")
-        with second.open("rb") as source:
-            for line in source:
-                if not line.startswith(b"@prefix "):
-                    out.write(line)
-                    break
-            shutil.copyfileobj(source, out, 16 << 20)
 
 
 # Below this many statements a second process costs more (its start, its imports) than it saves.
