@@ -6,9 +6,10 @@ derives what a linked-data user needs to follow a fact back to its text: the pas
 ``kh:accordingTo`` on every claim and ``kh:mentionedIn`` on every entity a passage speaks of.
 
 Everything here works on the build's Oxigraph store (``Loaded.store``): the asserted data is its default graph
-plus one named graph per passage, and the derived triples go into DERIVED_GRAPH (``derive_into``), set-at-a-time
-with SPARQL updates. Only what differs per passage (its line and part, a handful of values each) is computed in
-Python. ``derive`` keeps the old rdflib signature for the reference path; it runs the same code on a scratch store.
+plus one named graph per passage, and the derived triples go into DERIVED_GRAPH (``derive_into``; the build
+derives into ALL_GRAPH instead, see validate.prepare_shapes_data), set-at-a-time with SPARQL updates. Only what
+differs per passage (its line and part, a handful of values each) is computed in Python. ``derive`` keeps the old
+rdflib signature for the reference path; it runs the same code on a scratch store.
 """
 
 from __future__ import annotations

@@ -146,3 +146,25 @@ def test_a_file_read_a_slice_at_a_time_comes_back_whole_in_whole_lines(tmp_path:
     assert chunks[-1].endswith(b"no end")
     path.write_bytes(b"")
     assert list(file_line_chunks(path, size)) == []
+
+
+def test_the_inferred_turtle_and_the_trig_say_where_the_entailments_begin(built) -> None:  # type: ignore[no-untyped-def]
+    """The entailments are converted once and appended: khasan-inferred.ttl starts as khasan.ttl does, byte for
+    byte, and a comment line marks where the entailments begin there and in the TriG."""
+    _, out = built
+    asserted, inferred = (out / "khasan.ttl").read_bytes(), (out / "khasan-inferred.ttl").read_bytes()
+    assert inferred.startswith(asserted) and b"\n# Below: the entailments kept by the OWL 2 RL reasoner" in inferred
+    trig = (out / "khasan.trig").read_text(encoding="utf-8")
+    assert f"# The entailments kept by the OWL 2 RL reasoner (also in khasan-inferred.ttl, with the asserted graph).\n<{INFERRED_GRAPH}> {{\n" in trig
+    assert trig.count(f"<{INFERRED_GRAPH}>") == 1
+
+
+def test_a_build_without_reasoning_writes_the_asserted_graph_as_the_inferred_one(project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from khasan_kg.build import run
+
+    run(project, reason=False).write(tmp_path, parallel=True)
+    assert (tmp_path / "khasan-inferred.ttl").read_bytes() == (tmp_path / "khasan.ttl").read_bytes()
+    parsed = Dataset()
+    parsed.parse(tmp_path / "khasan.trig", format="trig")
+    assert INFERRED_GRAPH not in {g.identifier for g in parsed.graphs()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(OUTPUT_FILES), "intermediate files left behind"
