@@ -130,13 +130,6 @@ def file_line_chunks(path: Path, size: int = 64 << 20) -> Iterator[bytes]:
             yield rest
 
 
-def merged(a: Lines, b: Lines) -> Lines:
-    """Two sorted line lists with nothing in common, as one sorted list (Timsort merges the two runs in one pass)."""
-    out = a + b
-    out.sort()
-    return out
-
-
 def render(lines: Lines) -> bytes:
     """Lines in sort form as N-Triples text."""
     if not lines:
