@@ -248,23 +248,23 @@ class Build:
         if parallel is None:
             parallel = len(self.asserted_lines()) >= PARALLEL_FROM
 
+        # intermediate files, in the staging folder, removed by finish
+        entailed_nt, entailed_ttl, nquads, other_trig = (".khasan-entailed.nt", ".khasan-entailed.ttl", ".khasan.nq",
+                                                         ".khasan-asserted.trig")
         with Conversions(parallel) as conversions:
             def asserted(path: Path) -> None:
                 write_lines(path, self.asserted_lines())
 
             def inferred(path: Path) -> None:
-                # the entailments' own Turtle, which finish appends to a copy of khasan.ttl and to the TriG (the
-                # intermediate files stay in the staging folder and are removed there)
+                # the entailments' own Turtle, which finish appends to a copy of khasan.ttl and to the TriG
                 if self.reasoned:
-                    source = path.with_name(".khasan-entailed.nt")
-                    write_lines(source, self.entailment_lines())
-                    conversions.submit(write_turtle, source, path.with_name(".khasan-entailed.ttl"))
+                    write_lines(path.with_name(entailed_nt), self.entailment_lines())
+                    conversions.submit(write_turtle, path.with_name(entailed_nt), path.with_name(entailed_ttl))
 
             def dataset(path: Path) -> None:
                 # the graphs but the entailments, which finish appends from their own Turtle (see inferred)
-                source = path.with_name(".khasan.nq")
-                write_lines(source, self.nquad_chunks(entailments=False))
-                conversions.submit(write_trig, source, path.with_name(".khasan-asserted.trig"))
+                write_lines(path.with_name(nquads), self.nquad_chunks(entailments=False))
+                conversions.submit(write_trig, path.with_name(nquads), path.with_name(other_trig))
 
             def info(path: Path) -> None:
                 path.write_text(json.dumps({
@@ -278,20 +278,19 @@ class Build:
             def finish(staging: Path) -> None:
                 conversions.wait()
                 shutil.copyfile(staging / "khasan.ttl", staging / "khasan-inferred.ttl")
-                os.replace(staging / ".khasan-asserted.trig", staging / "khasan.trig")
+                os.replace(staging / other_trig, staging / "khasan.trig")
                 if self.reasoned:
-                    entailed = staging / ".khasan-entailed.ttl"
-                    append_statements(staging / "khasan-inferred.ttl", entailed, INFERRED_NOTE)
-                    append_statements(staging / "khasan.trig", entailed, TRIG_NOTE, str(INFERRED_GRAPH))
-                for name in (".khasan-entailed.nt", ".khasan-entailed.ttl", ".khasan.nq"):
+                    append_statements(staging / "khasan-inferred.ttl", staging / entailed_ttl, INFERRED_NOTE)
+                    append_statements(staging / "khasan.trig", staging / entailed_ttl, TRIG_NOTE, str(INFERRED_GRAPH))
+                for name in (entailed_nt, entailed_ttl, nquads):
                     (staging / name).unlink(missing_ok=True)
 
             writers = {
                 "khasan.nt": asserted,
                 "khasan.ttl": lambda p: conversions.submit(write_turtle, p.with_name("khasan.nt"), p),
                 "khasan.jsonld": lambda p: conversions.submit(write_jsonld_file, p.with_name("khasan.nt"), p),
-                # the dataset before the inferred graph: its entailments come last, so a reasoner still at work
-                # is waited for only once the rest of it is written
+                # the dataset's other graphs before the entailments: a reasoner still at work is waited for only
+                # once they are written
                 "khasan.trig": dataset,
                 "khasan-inferred.ttl": inferred,
                 "build-info.json": info,

@@ -390,7 +390,8 @@ def closure(store: ox.Store, rules: Rules,
     load this way.
     """
     scratch = ox.Store()
-    reads = " ".join(f"<{p}>" for p in sorted({p for rule in rules.rules() for p in rule.reads}))
+    read = sorted({f"<{p}>" for rule in rules.rules() for p in rule.reads})
+    reads = " ".join(read)
 
     if wait_for_derived is None:
         _copy(store, scratch, reads, f"GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }}")
@@ -401,8 +402,7 @@ def closure(store: ox.Store, rules: Rules,
         derived = wait_for_derived()
         if derived is None:
             return None
-        read = {f"<{p}>".encode() for rule in rules.rules() for p in rule.reads}
-        derived = _skolemised(_of_predicates(derived, read))
+        derived = _skolemised(_of_predicates(derived, {p.encode() for p in read}))
         if derived:
             scratch.bulk_load(derived, format=ox.RdfFormat.N_TRIPLES, lenient=True)  # the store's own dump
         del derived
