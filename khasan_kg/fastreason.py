@@ -114,26 +114,43 @@ class Rules:
         reachable = _closure(edges)  # type: ignore[arg-type]
         return {p: targets for (p, inverted), targets in reachable.items() if not inverted}  # type: ignore[misc]
 
+    def property_rule(self, only: set[URIRef] | None = None) -> Rule | None:
+        """The rule of sub-properties, equivalences, inverses and symmetry together (property_closure), run on the
+        statements of ``only`` these predicates if given (its other statements have been through it already);
+        None if it has nothing to do."""
+        def values(pairs: Iterable[tuple[URIRef, URIRef]]) -> str:
+            return " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
+
+        closure = self.property_closure()
+        if only is not None:
+            closure = {p: qs for p, qs in closure.items() if p in only}
+        forward = sorted((p, q) for p, qs in closure.items() for q, inverted in qs if not inverted)
+        backward = sorted((p, q) for p, qs in closure.items() for q, inverted in qs if inverted)
+        if not forward and not backward:
+            return None
+        parts = []
+        if forward:
+            parts.append(f"{{ VALUES (?p ?q) {{ {values(forward)} }} ?x ?p ?y BIND (?x AS ?s) BIND (?y AS ?o) }}")
+        if backward:
+            parts.append(f"{{ VALUES (?p ?q) {{ {values(backward)} }} ?x ?p ?y FILTER (!isLiteral(?y)) "
+                         "BIND (?y AS ?s) BIND (?x AS ?o) }")
+        # closed under itself: one run gives everything it can
+        return Rule(f"INSERT {{ ?s ?q ?o }} WHERE {{ {' UNION '.join(parts)} }}", set(closure),
+                    {q for qs in closure.values() for q, _ in qs}, closed=True)
+
     def rules(self, types: bool = True) -> list[Rule]:
         """The rules as SPARQL updates, with the predicates each reads and writes (for saturate's worklist);
-        without the rules that only write rdf:type (domains, ranges, sub-classes) unless ``types``."""
+        without the rules that only write rdf:type (domains, ranges, sub-classes) unless ``types``. The property
+        rule, if any, comes first."""
         out: list[Rule] = []
 
         def values(pairs: Iterable[tuple[URIRef, URIRef]]) -> str:
             return " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
 
         closure = self.property_closure()
-        forward = sorted((p, q) for p, qs in closure.items() for q, inverted in qs if not inverted)
-        backward = sorted((p, q) for p, qs in closure.items() for q, inverted in qs if inverted)
-        if forward or backward:  # closed under itself: one run gives everything it can
-            parts = []
-            if forward:
-                parts.append(f"{{ VALUES (?p ?q) {{ {values(forward)} }} ?x ?p ?y BIND (?x AS ?s) BIND (?y AS ?o) }}")
-            if backward:
-                parts.append(f"{{ VALUES (?p ?q) {{ {values(backward)} }} ?x ?p ?y FILTER (!isLiteral(?y)) "
-                             "BIND (?y AS ?s) BIND (?x AS ?o) }")
-            out.append(Rule(f"INSERT {{ ?s ?q ?o }} WHERE {{ {' UNION '.join(parts)} }}", set(closure),
-                            {q for qs in closure.values() for q, _ in qs}, closed=True))
+        property_rule = self.property_rule()
+        if property_rule is not None:
+            out.append(property_rule)
         for p in self.transitive:
             if self._inverse_of_earlier_transitive(p, closure):
                 continue  # its statements are the inverses of a closed transitive property's: closed already
@@ -247,22 +264,33 @@ def _with_images(p: URIRef, s: str, o: str, closure: dict[URIRef, set[tuple[URIR
     return " ".join(head), {p} | {q for q, _ in closure.get(p, set())}
 
 
-def saturate(store: ox.Store, rules: Rules, max_runs: int = 500, types: bool = True) -> int:
+def saturate(store: ox.Store, rules: Rules, max_runs: int = 500, types: bool = True,
+             added: set[URIRef] | None = None) -> int:
     """Run the rules (the type rules only if ``types``) on the store's default graph until nothing new is
     entailed; returns the updates run.
 
     A worklist, not rounds: after the first pass a rule runs again only if a predicate it reads has grown, so no
     pass is spent confirming that nothing changes.
+
+    ``added``: the store was saturated already, and statements of these predicates have been added since. Only
+    the rules that read them run at first, the property rule only on the added predicates' statements (it has
+    no join: what it gives from the others, it gave before).
     """
     ordered = rules.rules(types)
     has_property_rule = bool(rules.property_closure())  # then it is ordered[0]
-    pending = set(range(len(ordered)))
+    first = {}
+    if added is None:
+        pending = set(range(len(ordered)))
+    else:
+        pending = {i for i, rule in enumerate(ordered) if rule.reads & added}
+        if has_property_rule and 0 in pending:
+            first[0] = rules.property_rule(added)
     counts: dict[URIRef, int] = {}
     runs = 0
     while pending:
         i = min(pending)
         pending.discard(i)
-        rule = ordered[i]
+        rule = first.pop(i, None) or ordered[i]
         before = {p: counts[p] if p in counts else _count(store, p) for p in rule.writes}
         store.update(rule.update)
         runs += 1
@@ -303,11 +331,16 @@ _OBJECT_BLANK = re.compile(rb" _:([^\s\"<>]+) \.\n")
 _SKOLEM_IRI = re.compile(rb"<" + re.escape(_SKOLEM.encode()) + rb"([^>]*)>")
 
 
-def _of_predicates(ntriples: bytes, predicates: set[bytes]) -> bytes:
+def _of_predicates(ntriples: bytes, predicates: set[bytes]) -> tuple[bytes, set[bytes]]:
     """The lines of N-Triples text (as Oxigraph writes it: one space between terms, no comments) whose predicate
-    (written ``<iri>``) is one of ``predicates``."""
-    kept = [line for line in ntriples.split(b"\n") if line and line.split(b" ", 2)[1] in predicates]
-    return b"\n".join(kept) + b"\n" if kept else b""
+    (written ``<iri>``) is one of ``predicates``, and which of those predicates they have."""
+    kept = []
+    seen = set()
+    for line in ntriples.split(b"\n"):
+        if line and (predicate := line.split(b" ", 2)[1]) in predicates:
+            kept.append(line)
+            seen.add(predicate)
+    return (b"\n".join(kept) + b"\n" if kept else b""), seen
 
 
 def _skolemised(ntriples: bytes) -> bytes:
@@ -384,10 +417,11 @@ def closure(store: ox.Store, rules: Rules,
     written as N-Triples and bulk-loaded: Oxigraph lets go of Python's lock for both, so the build's validation runs
     on meanwhile; only the blank-node rewriting holds it.
 
-    With ``wait_for_derived`` the store need not be merged yet: the data graphs and the ontology are copied at once,
-    then what ``wait_for_derived()`` returns: the build's derived statements as N-Triples (None: the build gave up;
-    None is returned). Together they are ALL_GRAPH's statements; the build starts the reasoner right after the
-    load this way.
+    With ``wait_for_derived`` the store need not be merged yet: the data graphs and the ontology are copied and
+    saturated at once, while the build derives; then what ``wait_for_derived()`` returns is added (the build's
+    derived statements as N-Triples; None: the build gave up, and None is returned), and only the rules that read
+    it run again. Together they are ALL_GRAPH's statements; the build starts the reasoner right after the load
+    this way.
     """
     scratch = ox.Store()
     read = sorted({f"<{p}>" for rule in rules.rules() for p in rule.reads})
@@ -399,17 +433,21 @@ def closure(store: ox.Store, rules: Rules,
         build_graphs = ", ".join(f"<{g}>" for g in (ALL_GRAPH, DERIVED_GRAPH, INFERRED_GRAPH))
         _copy(store, scratch, reads, f"{{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} "
                                      f"FILTER (?g NOT IN ({build_graphs})) }}")
-        derived = wait_for_derived()
-        if derived is None:
-            return None
-        derived = _skolemised(_of_predicates(derived, {p.encode() for p in read}))
-        if derived:
-            scratch.bulk_load(derived, format=ox.RdfFormat.N_TRIPLES, lenient=True)  # the store's own dump
-        del derived
     # rdf:type statements, the most numerous entailments, are asked for once at the end when no other rule
     # needs them: not inserted into the store, they cost neither the inserts nor the memory
     types_apart = rules.types_apart()
     saturate(scratch, rules, types=not types_apart)
+    if wait_for_derived is not None:
+        # the data is saturated while the build derives; then the rules that read what it derived run again
+        derived = wait_for_derived()
+        if derived is None:
+            return None
+        derived, predicates = _of_predicates(derived, {p.encode() for p in read})
+        if derived:
+            # the store's own dump
+            scratch.bulk_load(_skolemised(derived), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+            del derived
+            saturate(scratch, rules, types=not types_apart, added={URIRef(p[1:-1].decode()) for p in predicates})
     ontology_nodes = {term for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
                       for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
     _drop_unkept(scratch, ontology_nodes)
