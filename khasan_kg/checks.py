@@ -127,7 +127,9 @@ def check_duplicate_entities(loaded: Loaded) -> list[Problem]:
     told_apart = {(q.subject, q.object) for q in asserted_quads(store, None, _DIFFERENT_FROM)}
     problems: list[Problem] = []
     reported: set[frozenset[ox.NamedNode]] = set()
-    for (cls, _), group in sorted(by_key.items(), key=lambda kv: kv[0]):
+    # only keys shared by two nodes or more are sorted (at 1M, 227k keys have one node each)
+    shared = [(key, group) for key, group in by_key.items() if len(group) > 1]
+    for (cls, _), group in sorted(shared, key=lambda kv: kv[0]):
         nodes = sorted(group, key=lambda n: n.value)
         for i, first in enumerate(nodes):
             for second in nodes[i + 1:]:
