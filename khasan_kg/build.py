@@ -83,6 +83,8 @@ class Build:
     entailed: ClosureText | Reasoning | None = None
     timings: dict[str, float] = field(default_factory=dict)
     _lines: dict[str, Lines] = field(default_factory=dict, repr=False)
+    _entailing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # entailment_lines, made once
+    _entailing_failed: BaseException | None = field(default=None, repr=False)  # ... by a thread that then failed
 
     def entailments(self) -> ClosureText | None:
         """The entailments as N-Triples (waiting for the reasoner if it still runs), or None once
@@ -136,7 +138,14 @@ class Build:
         return self._lines["derived"]
 
     def entailment_lines(self) -> Lines:
-        """The kept entailments (asserted statements left out) as sorted N-Triples lines, made once."""
+        """The kept entailments (asserted statements left out) as sorted N-Triples lines, made once (by whichever
+        thread asks first: write makes them in a thread of their own; see _entailment_lines_beside)."""
+        with self._entailing:
+            if self._entailing_failed is not None:
+                raise self._entailing_failed
+            return self._entailment_lines()
+
+    def _entailment_lines(self) -> Lines:
         if "entailed" not in self._lines:
             asserted = set(self.asserted_lines())  # made first: it overlaps the reasoner if that still runs
             data = self.entailments()
@@ -247,6 +256,8 @@ class Build:
         converted from the other graphs, as its last graph."""
         if parallel is None:
             parallel = len(self.asserted_lines()) >= PARALLEL_FROM
+        if parallel and self.reasoned:
+            self._entailment_lines_beside()
 
         # intermediate files, in the staging folder, removed by finish
         entailed_nt, entailed_ttl, nquads, other_trig = (".khasan-entailed.nt", ".khasan-entailed.ttl", ".khasan.nq",
@@ -297,6 +308,20 @@ class Build:
             }
             write_atomically(out_dir, writers, finish, conversions.cancel)
         return [out_dir / name for name in OUTPUT_FILES]
+
+
+    def _entailment_lines_beside(self) -> None:
+        """Make entailment_lines in a thread of its own, from the moment the reasoner is done, while the asserted
+        graph's files are written: writing is file output and Oxigraph's dumps, which let go of Python's lock
+        (at 1M: the lines of 4.25M entailments, 7.5 s of work, were the last thing made before the last file).
+        A failure there is raised to whoever asks for the lines next (the writer of khasan-inferred.ttl)."""
+        def make() -> None:
+            try:
+                self.entailment_lines()
+            except BaseException as exc:
+                self._entailing_failed = exc
+
+        threading.Thread(target=make, name="khasan-kg entailment lines", daemon=True).start()
 
 
 class Reasoning:

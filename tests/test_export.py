@@ -168,3 +168,20 @@ def test_a_build_without_reasoning_writes_the_asserted_graph_as_the_inferred_one
     parsed.parse(tmp_path / "khasan.trig", format="trig")
     assert INFERRED_GRAPH not in {g.identifier for g in parsed.graphs()}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(OUTPUT_FILES), "intermediate files left behind"
+
+
+def test_a_failure_making_the_entailments_lines_stops_the_write(project, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # on the parallel path the entailments' lines are made in a thread of their own, which takes the reasoner's
+    # text as it starts: what fails there must fail the write, not leave khasan-inferred.ttl without entailments
+    import khasan_kg.build as build
+
+    result = build.run(project)
+
+    def broken(chunk: bytes, types: dict[str, str]) -> bytes:
+        raise RuntimeError("cannot read the entailments")
+
+    monkeypatch.setattr(build, "restore_integer_types", broken)
+    with pytest.raises(RuntimeError, match="cannot read the entailments"):
+        result.write(tmp_path / "out", parallel=True)
+    assert not (tmp_path / "out").exists()
+    assert not any(tmp_path.iterdir()), "staging files left behind"
