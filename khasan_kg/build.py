@@ -24,7 +24,7 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,7 +84,6 @@ class Build:
     timings: dict[str, float] = field(default_factory=dict)
     _lines: dict[str, Lines] = field(default_factory=dict, repr=False)
     _entailing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # entailment_lines, made once
-    _entailing_failed: BaseException | None = field(default=None, repr=False)  # ... by a thread that then failed
 
     def entailments(self) -> ClosureText | None:
         """The entailments as N-Triples (waiting for the reasoner if it still runs), or None once
@@ -139,10 +138,8 @@ class Build:
 
     def entailment_lines(self) -> Lines:
         """The kept entailments (asserted statements left out) as sorted N-Triples lines, made once (by whichever
-        thread asks first: write makes them in a thread of their own; see _entailment_lines_beside)."""
+        thread asks first: write makes them in a thread of its own)."""
         with self._entailing:
-            if self._entailing_failed is not None:
-                raise self._entailing_failed
             return self._entailment_lines()
 
     def _entailment_lines(self) -> Lines:
@@ -256,21 +253,38 @@ class Build:
         converted from the other graphs, as its last graph."""
         if parallel is None:
             parallel = len(self.asserted_lines()) >= PARALLEL_FROM
-        if parallel and self.reasoned:
-            self._entailment_lines_beside()
+        reasoned = self.reasoned  # asked once: it reads state that making the entailments' lines changes
 
         # intermediate files, in the staging folder, removed by finish
         entailed_nt, entailed_ttl, nquads, other_trig = (".khasan-entailed.nt", ".khasan-entailed.ttl", ".khasan.nq",
                                                          ".khasan-asserted.trig")
+        beside = _Beside()
         with Conversions(parallel) as conversions:
+            def entailments(path: Path) -> None:
+                # the entailments' own Turtle, which finish appends to a copy of khasan.ttl and to the TriG
+                lines = self.entailment_lines()
+                if not beside.stopped:
+                    write_lines(path.with_name(entailed_nt), lines)
+                    conversions.submit(write_turtle, path.with_name(entailed_nt), path.with_name(entailed_ttl))
+
             def asserted(path: Path) -> None:
-                write_lines(path, self.asserted_lines())
+                lines = self.asserted_lines()
+                if parallel and reasoned:
+                    # the entailments' lines, file and conversion are made beside the files below, from the moment
+                    # the reasoner is done: writing is file output and Oxigraph's dumps, which let go of Python's
+                    # lock (at 1M, 7.5 s of work that came last)
+                    beside.start(entailments, path)
+                write_lines(path, lines)
 
             def inferred(path: Path) -> None:
-                # the entailments' own Turtle, which finish appends to a copy of khasan.ttl and to the TriG
-                if self.reasoned:
-                    write_lines(path.with_name(entailed_nt), self.entailment_lines())
-                    conversions.submit(write_turtle, path.with_name(entailed_nt), path.with_name(entailed_ttl))
+                if not reasoned:
+                    return
+                if beside.started:
+                    t0 = time.perf_counter()
+                    beside.join()
+                    self.timings["reason_wait"] = time.perf_counter() - t0  # the wait in the thread beside left out
+                else:
+                    entailments(path)
 
             def dataset(path: Path) -> None:
                 # the graphs but the entailments, which finish appends from their own Turtle (see inferred)
@@ -290,7 +304,7 @@ class Build:
                 conversions.wait()
                 shutil.copyfile(staging / "khasan.ttl", staging / "khasan-inferred.ttl")
                 os.replace(staging / other_trig, staging / "khasan.trig")
-                if self.reasoned:
+                if reasoned:
                     append_statements(staging / "khasan-inferred.ttl", staging / entailed_ttl, INFERRED_NOTE)
                     append_statements(staging / "khasan.trig", staging / entailed_ttl, TRIG_NOTE, str(INFERRED_GRAPH))
                 for name in (entailed_nt, entailed_ttl, nquads):
@@ -306,22 +320,45 @@ class Build:
                 "khasan-inferred.ttl": inferred,
                 "build-info.json": info,
             }
-            write_atomically(out_dir, writers, finish, conversions.cancel)
+            write_atomically(out_dir, writers, finish, lambda: (beside.stop(), conversions.cancel()))
         return [out_dir / name for name in OUTPUT_FILES]
 
 
-    def _entailment_lines_beside(self) -> None:
-        """Make entailment_lines in a thread of its own, from the moment the reasoner is done, while the asserted
-        graph's files are written: writing is file output and Oxigraph's dumps, which let go of Python's lock
-        (at 1M: the lines of 4.25M entailments, 7.5 s of work, were the last thing made before the last file).
-        A failure there is raised to whoever asks for the lines next (the writer of khasan-inferred.ttl)."""
-        def make() -> None:
-            try:
-                self.entailment_lines()
-            except BaseException as exc:
-                self._entailing_failed = exc
 
-        threading.Thread(target=make, name="khasan-kg entailment lines", daemon=True).start()
+class _Beside:
+    """One writer run in a thread beside the others; ``join`` waits for it and raises what it raised. ``stop``
+    (the write failed elsewhere) asks it to write nothing more and waits for it: the staging folder is then removed
+    with nothing still writing into it."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self.stopped = False
+
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
+    def start(self, write: Callable[[Path], None], path: Path) -> None:
+        def run() -> None:
+            try:
+                write(path)
+            except BaseException as exc:  # raised in the writer's stead by join
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="khasan-kg writer beside", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self._thread is not None:
+            self._thread.join()
 
 
 class Reasoning:
