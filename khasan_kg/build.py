@@ -83,7 +83,6 @@ class Build:
     entailed: ClosureText | Reasoning | None = None
     timings: dict[str, float] = field(default_factory=dict)
     _lines: dict[str, Lines] = field(default_factory=dict, repr=False)
-    _entailing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # entailment_lines, made once
 
     def entailments(self) -> ClosureText | None:
         """The entailments as N-Triples (waiting for the reasoner if it still runs), or None once
@@ -137,12 +136,8 @@ class Build:
         return self._lines["derived"]
 
     def entailment_lines(self) -> Lines:
-        """The kept entailments (asserted statements left out) as sorted N-Triples lines, made once (by whichever
-        thread asks first: write makes them in a thread of its own)."""
-        with self._entailing:
-            return self._entailment_lines()
-
-    def _entailment_lines(self) -> Lines:
+        """The kept entailments (asserted statements left out) as sorted N-Triples lines, made once (write may make
+        them in a thread of its own, which it joins before anything else asks)."""
         if "entailed" not in self._lines:
             asserted = set(self.asserted_lines())  # made first: it overlaps the reasoner if that still runs
             data = self.entailments()
@@ -260,7 +255,7 @@ class Build:
                                                          ".khasan-asserted.trig")
         beside = _Beside()
         with Conversions(parallel) as conversions:
-            def entailments(path: Path) -> None:
+            def entailed_file(path: Path) -> None:
                 # the entailments' own Turtle, which finish appends to a copy of khasan.ttl and to the TriG
                 lines = self.entailment_lines()
                 if not beside.stopped:
@@ -273,7 +268,7 @@ class Build:
                     # the entailments' lines, file and conversion are made beside the files below, from the moment
                     # the reasoner is done: writing is file output and Oxigraph's dumps, which let go of Python's
                     # lock (at 1M, 7.5 s of work that came last)
-                    beside.start(entailments, path)
+                    beside.start(entailed_file, path)
                 write_lines(path, lines)
 
             def inferred(path: Path) -> None:
@@ -284,7 +279,7 @@ class Build:
                     beside.join()
                     self.timings["reason_wait"] = time.perf_counter() - t0  # the wait in the thread beside left out
                 else:
-                    entailments(path)
+                    entailed_file(path)
 
             def dataset(path: Path) -> None:
                 # the graphs but the entailments, which finish appends from their own Turtle (see inferred)

@@ -126,7 +126,10 @@ def file_line_chunks(path: Path, size: int = 64 << 20) -> Iterator[bytes]:
             if not end:
                 rest += block
                 continue
-            yield rest + memoryview(block)[:end] if rest else block if end == len(block) else block[:end]
+            if rest:
+                yield rest + memoryview(block)[:end]
+            else:
+                yield block if end == len(block) else block[:end]
             rest = block[end:]
         if rest:
             yield rest

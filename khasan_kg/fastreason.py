@@ -118,9 +118,6 @@ class Rules:
         """The rule of sub-properties, equivalences, inverses and symmetry together (property_closure), run on the
         statements of ``only`` these predicates if given (its other statements have been through it already);
         None if it has nothing to do."""
-        def values(pairs: Iterable[tuple[URIRef, URIRef]]) -> str:
-            return " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
-
         closure = self.property_closure()
         if only is not None:
             closure = {p: qs for p, qs in closure.items() if p in only}
@@ -130,9 +127,9 @@ class Rules:
             return None
         parts = []
         if forward:
-            parts.append(f"{{ VALUES (?p ?q) {{ {values(forward)} }} ?x ?p ?y BIND (?x AS ?s) BIND (?y AS ?o) }}")
+            parts.append(f"{{ VALUES (?p ?q) {{ {_pairs(forward)} }} ?x ?p ?y BIND (?x AS ?s) BIND (?y AS ?o) }}")
         if backward:
-            parts.append(f"{{ VALUES (?p ?q) {{ {values(backward)} }} ?x ?p ?y FILTER (!isLiteral(?y)) "
+            parts.append(f"{{ VALUES (?p ?q) {{ {_pairs(backward)} }} ?x ?p ?y FILTER (!isLiteral(?y)) "
                          "BIND (?y AS ?s) BIND (?x AS ?o) }")
         # closed under itself: one run gives everything it can
         return Rule(f"INSERT {{ ?s ?q ?o }} WHERE {{ {' UNION '.join(parts)} }}", set(closure),
@@ -143,9 +140,6 @@ class Rules:
         without the rules that only write rdf:type (domains, ranges, sub-classes) unless ``types``. The property
         rule, if any, comes first."""
         out: list[Rule] = []
-
-        def values(pairs: Iterable[tuple[URIRef, URIRef]]) -> str:
-            return " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
 
         closure = self.property_closure()
         property_rule = self.property_rule()
@@ -167,15 +161,15 @@ class Rules:
         if not types:
             return out
         if self.domains:
-            out.append(Rule("INSERT { ?s a ?d } WHERE { VALUES (?p ?d) { " + values(self.domains)
+            out.append(Rule("INSERT { ?s a ?d } WHERE { VALUES (?p ?d) { " + _pairs(self.domains)
                             + " } ?s ?p ?o }", {p for p, _ in self.domains}, type_, closed=True))
         if self.ranges:
-            out.append(Rule("INSERT { ?o a ?r } WHERE { VALUES (?p ?r) { " + values(self.ranges)
+            out.append(Rule("INSERT { ?o a ?r } WHERE { VALUES (?p ?r) { " + _pairs(self.ranges)
                             + " } ?s ?p ?o FILTER (!isLiteral(?o)) }", {p for p, _ in self.ranges}, type_,
                             closed=True))
         sub_c = [(c, d) for c, ds in sorted(self.superclasses.items()) for d in sorted(ds)]
         if sub_c:  # super-classes are closed already
-            out.append(Rule(f"INSERT {{ ?x a ?d }} WHERE {{ VALUES (?c ?d) {{ {values(sub_c)} }} ?x a ?c }}",
+            out.append(Rule(f"INSERT {{ ?x a ?d }} WHERE {{ VALUES (?c ?d) {{ {_pairs(sub_c)} }} ?x a ?c }}",
                             type_, type_, closed=True))
         return out
 
@@ -192,24 +186,21 @@ class Rules:
         def closed(c: URIRef) -> list[URIRef]:
             return [t for t in sorted({c} | self.superclasses.get(c, set())) if t not in _NOISE_TYPES]
 
-        def values(pairs: Iterable[tuple[URIRef, URIRef]]) -> str:
-            return " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
-
         # a subject typed by many statements of one property is one row once DISTINCT: the super-classes are
         # joined only after that (joined before, the rows were 16 times the types they give)
         declared = []
         if self.domains:
-            declared.append(f"{{ VALUES (?p ?c) {{ {values(self.domains)} }} ?x ?p ?o }}")
+            declared.append(f"{{ VALUES (?p ?c) {{ {_pairs(self.domains)} }} ?x ?p ?o }}")
         if self.ranges:
-            declared.append(f"{{ VALUES (?p ?c) {{ {values(self.ranges)} }} ?s ?p ?x FILTER (!isLiteral(?x)) }}")
+            declared.append(f"{{ VALUES (?p ?c) {{ {_pairs(self.ranges)} }} ?s ?p ?x FILTER (!isLiteral(?x)) }}")
         parts = []
         classes = sorted({c for _, c in self.domains} | {c for _, c in self.ranges})
         if declared:
             parts.append(f"{{ {{ SELECT DISTINCT ?x ?c WHERE {{ {' UNION '.join(declared)} }} }} "
-                         f"VALUES (?c ?t) {{ {values((c, t) for c in classes for t in closed(c))} }} }}")
+                         f"VALUES (?c ?t) {{ {_pairs((c, t) for c in classes for t in closed(c))} }} }}")
         supers = [(c, t) for c, ds in sorted(self.superclasses.items()) for t in sorted(ds) if t not in _NOISE_TYPES]
         if supers:
-            parts.append(f"{{ VALUES (?c ?t) {{ {values(supers)} }} ?x a ?c }}")
+            parts.append(f"{{ VALUES (?c ?t) {{ {_pairs(supers)} }} ?x a ?c }}")
         if not parts:
             return None
         return (f"CONSTRUCT {{ ?x a ?t }} WHERE {{ SELECT DISTINCT ?x ?t WHERE {{ {' UNION '.join(parts)} "
@@ -224,6 +215,11 @@ class Rules:
             if (q, True) in closure.get(p, set()) and (p, True) in closure.get(q, set()):
                 return True
         return False
+
+
+def _pairs(pairs: Iterable[tuple[URIRef, URIRef]]) -> str:
+    """Pairs of IRIs as the rows of a SPARQL VALUES block."""
+    return " ".join(f"(<{a}> <{b}>)" for a, b in pairs)
 
 
 @dataclass
@@ -278,7 +274,7 @@ def saturate(store: ox.Store, rules: Rules, max_runs: int = 500, types: bool = T
     """
     ordered = rules.rules(types)
     has_property_rule = bool(rules.property_closure())  # then it is ordered[0]
-    first = {}
+    first: dict[int, Rule | None] = {}  # a rule's first run, if not its usual update
     if added is None:
         pending = set(range(len(ordered)))
     else:
