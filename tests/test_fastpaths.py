@@ -110,6 +110,11 @@ def test_saturating_what_was_added_gives_what_saturating_everything_gives() -> N
     assert "<http://example.org/x> <http://example.org/within> <http://example.org/c> ." in in_two
     assert "<http://example.org/y> <http://example.org/within> <http://example.org/c> ." in in_two
     assert "<http://example.org/c> <http://example.org/hasPart> <http://example.org/a> ." in in_two
+    # statements only the chain rule reads (no property rule, nothing else grows): that rule must run again
+    only_chain = "<http://example.org/z> <http://example.org/at> <http://example.org/a> .\n"
+    in_three = _saturated(rules, first, then, only_chain)
+    assert in_three == _saturated(rules, first + then + only_chain)
+    assert "<http://example.org/z> <http://example.org/within> <http://example.org/c> ." in in_three
 
 
 def test_each_entailment_is_written_once(small: Project) -> None:
