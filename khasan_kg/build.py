@@ -319,7 +319,6 @@ class Build:
         return [out_dir / name for name in OUTPUT_FILES]
 
 
-
 class _Beside:
     """One writer run in a thread beside the others; ``join`` waits for it and raises what it raised. ``stop``
     (the write failed elsewhere) asks it to write nothing more and waits for it: the staging folder is then removed

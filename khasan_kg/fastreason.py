@@ -420,8 +420,8 @@ def closure(store: ox.Store, rules: Rules,
     this way.
     """
     scratch = ox.Store()
-    read = sorted({f"<{p}>" for rule in rules.rules() for p in rule.reads})
-    reads = " ".join(read)
+    read = {p for rule in rules.rules() for p in rule.reads}
+    reads = " ".join(sorted(f"<{p}>" for p in read))
 
     if wait_for_derived is None:
         _copy(store, scratch, reads, f"GRAPH <{ALL_GRAPH}> {{ ?s ?p ?o }}")
@@ -438,12 +438,13 @@ def closure(store: ox.Store, rules: Rules,
         derived = wait_for_derived()
         if derived is None:
             return None
-        derived, predicates = _of_predicates(derived, {p.encode() for p in read})
+        written_as = {f"<{p}>".encode(): p for p in read}  # a predicate as an N-Triples line has it
+        derived, predicates = _of_predicates(derived, set(written_as))
         if derived:
             # the store's own dump
             scratch.bulk_load(_skolemised(derived), format=ox.RdfFormat.N_TRIPLES, lenient=True)
             del derived
-            saturate(scratch, rules, types=not types_apart, added={URIRef(p[1:-1].decode()) for p in predicates})
+            saturate(scratch, rules, types=not types_apart, added={written_as[p] for p in predicates})
     ontology_nodes = {term for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(ONTOLOGY_GRAPH)))
                       for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
     _drop_unkept(scratch, ontology_nodes)
